@@ -93,7 +93,7 @@ test("authenticate exchanges the code, stores, then waits for the in-app approva
     const auth = new Authentication(served.options());
     auth.registerCallbackHandler(storage);
     const state = Authentication.generateState();
-    const credentials = await auth.authenticate(served.emulator.authorize(), {
+    const credentials = await auth.authenticate(served.emulator.authorize({ approveLater: true }), {
       state,
       expectedState: state,
     });
@@ -129,7 +129,10 @@ test("waitForApproval gives up with a permissions error", async () => {
   try {
     const auth = new Authentication(served.options());
     const state = "s";
-    await auth.authenticate(served.emulator.authorize(), { state, expectedState: state });
+    await auth.authenticate(served.emulator.authorize({ approveLater: true }), {
+      state,
+      expectedState: state,
+    });
     await assert.rejects(
       auth.waitForApproval({ intervalMs: 20, timeoutMs: 100 }),
       (e) => e instanceof MonzoPermissionsError && /not approved/.test(e.message),
