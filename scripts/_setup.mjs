@@ -6,7 +6,9 @@ import { existsSync, statSync } from "node:fs";
 /** Runs `npm ci` unless node_modules is already in step with package-lock.json. */
 export function ensureDependencies() {
   const marker = "node_modules/.package-lock.json";
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync("package-lock.json").mtimeMs) return;
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync("package-lock.json").mtimeMs) {
+    return;
+  }
   console.log("Installing dependencies (npm ci)...");
   const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { stdio: "inherit" });
   if (result.status !== 0) process.exit(result.status ?? 1);

@@ -9,9 +9,17 @@ process.chdir(new URL("..", import.meta.url).pathname);
 ensureDependencies();
 
 const only = process.argv.slice(2); // e.g. `npm test -- deno` runs that stage alone
-const files = readdirSync("tests").filter((f) => f.endsWith(".test.ts")).sort().map((f) => `tests/${f}`);
-const entries = ["mod.ts", "src/handlers/echo.ts", "src/handlers/deno_kv.ts", "src/handlers/bun_file.ts",
-  "src/handlers/cloudflare_kv.ts", "src/testing/mod.ts"];
+const files = readdirSync("tests").filter((f) => f.endsWith(".test.ts")).sort().map((f) =>
+  `tests/${f}`
+);
+const entries = [
+  "mod.ts",
+  "src/handlers/echo.ts",
+  "src/handlers/deno_kv.ts",
+  "src/handlers/bun_file.ts",
+  "src/handlers/cloudflare_kv.ts",
+  "src/testing/mod.ts",
+];
 
 /** Runs a command, echoing its output, and returns { code, output }. */
 function run(cmd, args, env = {}) {
@@ -34,31 +42,65 @@ const stages = {
   async checks() {
     const deno = bin("deno");
     const results = [];
-    for (const args of [["fmt", "--check"], ["lint"], ["check", ...entries, ...files], ["doc", "--lint", ...entries],
-      ["publish", "--dry-run", "--allow-dirty"]]) {
+    for (
+      const args of [["fmt", "--check"], ["lint"], ["check", ...entries, ...files], [
+        "doc",
+        "--lint",
+        ...entries,
+      ], ["publish", "--dry-run", "--allow-dirty"]]
+    ) {
       console.log(`\n$ deno ${args.slice(0, 2).join(" ")}`);
       results.push((await run(deno, args)).code === 0);
     }
-    return { passed: results.filter(Boolean).length, failed: results.filter((ok) => !ok).length, skipped: 0 };
+    return {
+      passed: results.filter(Boolean).length,
+      failed: results.filter((ok) => !ok).length,
+      skipped: 0,
+    };
   },
   async deno() {
     const { output, code } = await run(bin("deno"), ["test", "-A", "--no-check", ...files]);
-    const m = output.match(/(\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/);
+    const m = output.match(
+      /(\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/,
+    );
     const ignored = output.match(/(\d+) ignored/);
     if (!m) return { passed: 0, failed: 1, skipped: 0 };
-    return { passed: Number(m[1]) + Number(m[2] ?? 0), failed: Number(m[3]) + Number(m[4] ?? 0) + (code && !Number(m[3]) ? 1 : 0), skipped: Number(ignored?.[1] ?? 0) };
+    return {
+      passed: Number(m[1]) + Number(m[2] ?? 0),
+      failed: Number(m[3]) + Number(m[4] ?? 0) + (code && !Number(m[3]) ? 1 : 0),
+      skipped: Number(ignored?.[1] ?? 0),
+    };
   },
   async bun() {
-    const { output, code } = await run(bin("bun"), ["test", "--timeout", "120000", ...files.map((f) => `./${f}`)]);
+    const { output, code } = await run(bin("bun"), [
+      "test",
+      "--timeout",
+      "120000",
+      ...files.map((f) => `./${f}`),
+    ]);
     const passed = count(output, /^\s*(\d+) pass$/gm);
     const failed = count(output, /^\s*(\d+) fail$/gm);
-    return { passed, failed: failed + (code && !failed ? 1 : 0), skipped: count(output, /^\s*(\d+) skip$/gm) };
+    return {
+      passed,
+      failed: failed + (code && !failed ? 1 : 0),
+      skipped: count(output, /^\s*(\d+) skip$/gm),
+    };
   },
   async node() {
-    const { output, code } = await run(process.execPath, ["--import", "tsx", "--test", "--test-timeout=120000", ...files]);
+    const { output, code } = await run(process.execPath, [
+      "--import",
+      "tsx",
+      "--test",
+      "--test-timeout=120000",
+      ...files,
+    ]);
     const passed = count(output, /^# pass (\d+)$/gm);
     const failed = count(output, /^# fail (\d+)$/gm);
-    return { passed, failed: failed + (code && !failed ? 1 : 0), skipped: count(output, /^# skipped (\d+)$/gm) };
+    return {
+      passed,
+      failed: failed + (code && !failed ? 1 : 0),
+      skipped: count(output, /^# skipped (\d+)$/gm),
+    };
   },
 };
 
@@ -70,7 +112,11 @@ for (const [name, stage] of Object.entries(stages)) {
   const started = Date.now();
   const result = await stage();
   for (const k of Object.keys(totals)) totals[k] += result[k];
-  lines.push(`${name}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  lines.push(
+    `${name}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped (${
+      ((Date.now() - started) / 1000).toFixed(1)
+    } s)`,
+  );
 }
 console.log("\n" + lines.join("\n"));
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

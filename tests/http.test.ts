@@ -4,7 +4,7 @@ import { test } from "node:test";
 import {
   Authentication,
   MonzoAuthenticationError,
-  MonzoError,
+  type MonzoError,
   MonzoHTTPError,
   MonzoNetworkError,
   MonzoPermissionsError,

@@ -16,7 +16,7 @@ function printed(value: unknown): string {
   ].join("\n");
 }
 
-test("Authentication and MemoryStorage print no secret", async () => {
+test("Authentication and MemoryStorage print no secret", () => {
   const secret = "CLIENT-SECRET-123456";
   const access = "ACCESS-TOKEN-abcdef";
   const refresh = "REFRESH-TOKEN-zyxwvu";
