@@ -12,6 +12,7 @@ const only = process.argv.slice(2); // e.g. `npm test -- deno` runs that stage a
 const files = readdirSync("tests").filter((f) => f.endsWith(".test.ts")).sort().map((f) =>
   `tests/${f}`
 );
+const docs = readdirSync("docs").filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
 const entries = [
   "mod.ts",
   "src/handlers/echo.ts",
@@ -43,11 +44,26 @@ const stages = {
     const deno = bin("deno");
     const results = [];
     for (
-      const args of [["fmt", "--check"], ["lint"], ["check", ...entries, ...files], [
-        "doc",
-        "--lint",
-        ...entries,
-      ], ["publish", "--dry-run", "--allow-dirty"]]
+      const args of [
+        ["fmt", "--check"],
+        ["lint"],
+        [
+          "check",
+          ...entries,
+          ...files,
+          "examples/cloudflare-worker/worker.ts",
+          "examples/hono/main.ts",
+          "examples/deno.ts",
+          "examples/bun.ts",
+        ],
+        ["check", "--doc-only", "README.md", ...docs],
+        [
+          "doc",
+          "--lint",
+          ...entries,
+        ],
+        ["publish", "--dry-run", "--allow-dirty"],
+      ]
     ) {
       console.log(`\n$ deno ${args.slice(0, 2).join(" ")}`);
       results.push((await run(deno, args)).code === 0);

@@ -123,6 +123,7 @@ export class Authentication {
   #refreshToken: string | undefined;
   #handlers: Storage[] = [];
   #apiUrl: string;
+  #apiOrigin: string;
   #authUrl: string;
   #skew: number;
   #now: () => number;
@@ -147,6 +148,7 @@ export class Authentication {
     this.#refreshToken = optionalString(options.refreshToken, "refreshToken");
     this.#expiry = optionalNumber(options.accessTokenExpiry, "accessTokenExpiry", 0);
     this.#apiUrl = baseUrl(options.apiUrl ?? "https://api.monzo.com", "apiUrl");
+    this.#apiOrigin = new URL(this.#apiUrl).origin;
     this.#authUrl = baseUrl(options.authUrl ?? "https://auth.monzo.com", "authUrl");
     this.#skew = optionalNumber(options.refreshSkewSeconds, "refreshSkewSeconds", 0) ?? 60;
     if (options.now !== undefined && typeof options.now !== "function") {
@@ -392,7 +394,7 @@ export class Authentication {
     if (options.query) {
       for (const [key, value] of encodeParams(options.query)) url.searchParams.append(key, value);
     }
-    const authorize = url.origin === new URL(this.#apiUrl).origin;
+    const authorize = url.origin === this.#apiOrigin;
     const label = `${method.toUpperCase()} ${url.pathname}`;
     const idempotent = options.idempotent ??
       (method.toUpperCase() === "GET" || method.toUpperCase() === "HEAD");
@@ -616,8 +618,10 @@ export class Authentication {
       await this.#refreshOnce();
       return true;
     }
-    // Evicted or invalidated: another instance may have refreshed and stored newer tokens.
+    // Evicted or replaced: another instance may have refreshed (or be storing its refresh).
     await this.#adoptStored();
+    const leaser = this.#leaser();
+    if (this.#accessToken === used && leaser) await release(await this.#leaseOrAdopt(leaser));
     return this.#accessToken !== used;
   }
 
@@ -631,26 +635,9 @@ export class Authentication {
 
   async #refresh(): Promise<void> {
     if (await this.#adoptStored()) return;
-    const leaser = this.#handlers.find((h) => typeof h.acquireLease === "function");
-    let lease: StorageLease | null = null;
-    if (leaser) {
-      const ttl = this.#transport.timeoutMs + 10_000;
-      const deadline = Date.now() + ttl * 2;
-      for (;;) {
-        lease = await storageCall(() => leaser.acquireLease!(ttl), "take the refresh lease");
-        if (lease) break;
-        await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
-        if (await this.#adoptStored()) return;
-        if (Date.now() > deadline) {
-          throw new MonzoStorageError(
-            `Another instance held the refresh lease for over ${
-              ttl * 2
-            } ms and stored no new tokens`,
-          );
-        }
-      }
-      if (await this.#adoptStored()) return await release(lease);
-    }
+    const leaser = this.#leaser();
+    const lease = leaser ? await this.#leaseOrAdopt(leaser) : null;
+    if (leaser && !lease) return;
     if (!this.#refreshToken) {
       await release(lease);
       throw new MonzoAuthenticationError("There is no refresh token: the user must log in again.", {
@@ -665,11 +652,42 @@ export class Authentication {
       const lostRace = error instanceof MonzoAuthenticationError &&
         error.code.startsWith("bad_request.refresh_token");
       if (!(lostRace && (await this.#adoptStored()))) {
+        // After a failed store, keep the lease until it times out: the stored refresh token
+        // is dead, and another instance must not try it while the store is retried here.
         if (!(error instanceof MonzoStorageError)) await release(lease);
         throw error;
       }
     }
     await release(lease);
+  }
+
+  /** The first handler that can lease, if any. */
+  #leaser(): Storage | undefined {
+    return this.#handlers.find((h) => typeof h.acquireLease === "function");
+  }
+
+  /**
+   * Takes the refresh lease, or, while another instance holds it, waits until that instance
+   * stores its new tokens and adopts them (then returns `null`).
+   */
+  async #leaseOrAdopt(leaser: Storage): Promise<StorageLease | null> {
+    const ttl = this.#transport.timeoutMs + 10_000;
+    const deadline = Date.now() + ttl * 2;
+    for (;;) {
+      const lease = await storageCall(() => leaser.acquireLease!(ttl), "take the refresh lease");
+      if (lease) {
+        if (!(await this.#adoptStored())) return lease;
+        await release(lease);
+        return null;
+      }
+      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+      if (await this.#adoptStored()) return null;
+      if (Date.now() > deadline) {
+        throw new MonzoStorageError(
+          `Another instance held the refresh lease for over ${ttl * 2} ms and stored no new tokens`,
+        );
+      }
+    }
   }
 
   /**

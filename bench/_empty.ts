@@ -1,0 +1,2 @@
+// The baseline of the start-up benchmark: a script that imports nothing.
+export {};

@@ -1,0 +1,109 @@
+// Command-line parsing (node:util parseArgs, strict) and the help texts built from the same
+// option specs.
+
+import { parseArgs } from "node:util";
+import { UsageError } from "./_errors.ts";
+
+/** The command name used in help texts (`deno install -g -A -n monzo jsr:@monzo-api/client/cli`). */
+export const PROGRAM = "monzo";
+
+/** One `--option`. */
+export interface OptionSpec {
+  type: "string" | "boolean";
+  /** One line of help. */
+  description: string;
+  /** What the value looks like, for string options (`<path>`). */
+  value?: string;
+}
+
+/** A command's name, one-line summary and options (`--help` is added to every command). */
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  options: Record<string, OptionSpec>;
+}
+
+/** Parsed option values, by option name. */
+export type Values = Record<string, string | boolean | undefined>;
+
+/** A command: its spec, and what it does with the parsed options. */
+export interface Command {
+  spec: CommandSpec;
+  run(values: Values): Promise<void>;
+}
+
+const HELP: OptionSpec = { type: "boolean", description: "Show this help." };
+
+/**
+ * Parses `args` against a command's options. Unknown options, missing values and positional
+ * arguments are usage errors.
+ */
+export function parseCommand(spec: CommandSpec, args: string[]): Values {
+  const options = Object.fromEntries(
+    Object.entries({ ...spec.options, help: HELP }).map(([name, option]) => [
+      name,
+      { type: option.type },
+    ]),
+  );
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Values;
+  } catch (error) {
+    const problem = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${problem.replace(/\.$/, "")}. Run \`${PROGRAM} ${spec.name} --help\`.`);
+  }
+}
+
+/** The help text of one command. */
+export function commandHelp(spec: CommandSpec): string {
+  const entries = Object.entries({ ...spec.options, help: HELP }).map(([name, option]) => [
+    `--${name}${option.value ? ` ${option.value}` : ""}`,
+    option.description,
+  ]);
+  return [
+    `${PROGRAM} ${spec.name}: ${spec.summary}`,
+    "",
+    `Usage: ${PROGRAM} ${spec.name} [options]`,
+    "",
+    "Options:",
+    ...columns(entries),
+    "",
+  ].join("\n");
+}
+
+/** The help text listing every command. */
+export function programHelp(specs: CommandSpec[]): string {
+  return [
+    `${PROGRAM}: log in to Monzo and read your accounts from the terminal.`,
+    "",
+    `Usage: ${PROGRAM} <command> [options]`,
+    "       deno run -A jsr:@monzo-api/client/cli <command> [options]",
+    "",
+    "Commands:",
+    ...columns(specs.map((spec) => [spec.name, spec.summary])),
+    "",
+    `Run \`${PROGRAM} <command> --help\` for a command's options. Exit codes: 0 done, 1 failed,`,
+    "2 bad usage.",
+    "",
+  ].join("\n");
+}
+
+const LINE_WIDTH = 88;
+
+/** Two columns; the right one wraps at word boundaries within the line width. */
+function columns(entries: string[][]): string[] {
+  const width = Math.max(...entries.map(([left]) => left.length));
+  const room = Math.max(LINE_WIDTH - width - 4, 20);
+  return entries.flatMap(([left, right]) =>
+    wrap(right, room).map((line, i) => `  ${(i ? "" : left).padEnd(width)}  ${line}`.trimEnd())
+  );
+}
+
+function wrap(text: string, room: number): string[] {
+  const lines = [""];
+  for (const word of text.split(" ")) {
+    const last = lines[lines.length - 1];
+    if (last && last.length + 1 + word.length > room) lines.push(word);
+    else lines[lines.length - 1] = last ? `${last} ${word}` : word;
+  }
+  return lines;
+}

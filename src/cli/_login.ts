@@ -1,0 +1,221 @@
+// `login`: the whole OAuth dance in one command. Listen on the redirect URL, send the user to
+// Monzo, check the state, exchange the code, save the credentials (mode 0600), then wait for
+// the approval in the Monzo app.
+
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import process from "node:process";
+import { Authentication } from "../authentication.ts";
+import { MonzoPermissionsError } from "../errors.ts";
+import { BunFileStorage } from "../handlers/bun_file.ts";
+import type { Command, Values } from "./_args.ts";
+import { openBrowser } from "./_browser.ts";
+import { listenForCallback } from "./_callback.ts";
+import { CREDENTIALS_OPTION, credentialsPath, DEFAULT_REDIRECT_URL, setting } from "./_config.ts";
+import { CliError, UsageError } from "./_errors.ts";
+import { withProgress } from "./_progress.ts";
+
+const PORTAL = "https://developers.monzo.com";
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** Where the client is and how to reach it: Monzo, or an emulator started for this login. */
+interface Target {
+  clientId: string;
+  clientSecret: string;
+  apiUrl?: string;
+  authUrl?: string;
+  /** A line telling how to approve, for the emulator. */
+  approveHint?: string;
+  close(): Promise<void>;
+}
+
+/** The `login` command. */
+export const login: Command = {
+  spec: {
+    name: "login",
+    summary: "Log in to Monzo in the browser and save the credentials.",
+    options: {
+      "client-id": {
+        type: "string",
+        value: "<id>",
+        description: "Your OAuth client's id (oauth2client_…). Default: $MONZO_CLIENT_ID.",
+      },
+      "client-secret": {
+        type: "string",
+        value: "<secret>",
+        description: "Its secret. Default: $MONZO_CLIENT_SECRET (prefer it: flags show in ps).",
+      },
+      "redirect-url": {
+        type: "string",
+        value: "<url>",
+        description:
+          `A loopback redirect URL registered for the client, where login listens. Default: $MONZO_REDIRECT_URL, else ${DEFAULT_REDIRECT_URL}.`,
+      },
+      credentials: CREDENTIALS_OPTION,
+      timeout: {
+        type: "string",
+        value: "<seconds>",
+        description:
+          "How long to wait for the browser, then for the approval in the app. Default: 300.",
+      },
+      "no-open": { type: "boolean", description: "Print the URL without opening a browser." },
+      emulator: {
+        type: "boolean",
+        description:
+          "Rehearse against a local Monzo emulator (saved to emulator-credentials.json by default).",
+      },
+    },
+  },
+  async run(values) {
+    const redirectUrl = checkRedirectUrl(
+      setting(values, "redirect-url", "MONZO_REDIRECT_URL") ?? DEFAULT_REDIRECT_URL,
+    );
+    const timeoutMs = parseTimeout(values.timeout);
+    const path = credentialsPath(
+      values,
+      values.emulator ? "emulator-credentials.json" : undefined,
+    );
+    const target = values.emulator ? await startEmulator(redirectUrl) : monzoTarget(values);
+    try {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await authorize(target, { redirectUrl, path, timeoutMs, open: values["no-open"] !== true });
+    } finally {
+      await target.close();
+    }
+  },
+};
+
+/** How one login runs: where the browser comes back, where the login goes, how long to wait. */
+interface Plan {
+  redirectUrl: URL;
+  path: string;
+  timeoutMs: number;
+  open: boolean;
+}
+
+async function authorize(
+  target: Target,
+  { redirectUrl, path, timeoutMs, open }: Plan,
+): Promise<void> {
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const server = await listenForCallback(redirectUrl);
+  try {
+    const auth = new Authentication({
+      clientId: target.clientId,
+      clientSecret: target.clientSecret,
+      redirectUrl: redirectUrl.href,
+      apiUrl: target.apiUrl,
+      authUrl: target.authUrl,
+    });
+    auth.registerCallbackHandler(new BunFileStorage(path));
+    const state = Authentication.generateState();
+    const url = auth.authorizationUrl(state);
+    say(`Open this URL in your browser, log in to Monzo and allow access:\n\n  ${url}\n`);
+    if (open) openBrowser(url);
+    const params = await withProgress(
+      `Waiting for the browser to come back to ${redirectUrl.href}`,
+      () => server.wait(timeoutMs),
+    );
+    const error = printable(params.get("error"));
+    if (error) {
+      const description = printable(params.get("error_description"));
+      throw new CliError(
+        `Monzo did not grant access (${error}${description ? `: ${description}` : ""}). ` +
+          "Nothing was saved; run login again to retry.",
+      );
+    }
+    if (!params.get("code")) {
+      throw new CliError(`The browser came back to ${redirectUrl.href} without a code.`);
+    }
+    await auth.authenticate(params.get("code") ?? "", {
+      state: params.get("state") ?? "",
+      expectedState: state,
+    });
+    say(`Saved the credentials to ${path} (mode 0600).`);
+    if (target.approveHint) say(target.approveHint);
+    await withProgress(
+      "Now allow access in the Monzo app (a notification, or the request in your feed)",
+      () => auth.waitForApproval({ timeoutMs }),
+    ).catch((error) => {
+      if (!(error instanceof MonzoPermissionsError && error.reason === "approval_pending")) {
+        throw error;
+      }
+      throw new CliError(
+        `Access was not allowed in the Monzo app within ${timeoutMs / 1000} s. The saved ` +
+          "login starts working once you allow it (the request waits in the app's feed); " +
+          "or run login again.",
+      );
+    });
+    say(
+      "Approved. For the next 5 minutes Monzo lists your whole history, for example:\n" +
+        "  transactions --since 2015-01-01 --format csv > history.csv\n" +
+        "After that, only the last 90 days.",
+    );
+  } finally {
+    await server.close();
+  }
+}
+
+function monzoTarget(values: Values): Target {
+  const clientId = setting(values, "client-id", "MONZO_CLIENT_ID");
+  const clientSecret = setting(values, "client-secret", "MONZO_CLIENT_SECRET");
+  const create = `Create a confidential client at ${PORTAL} (see docs/getting-started.md).`;
+  if (!clientId) {
+    throw new UsageError(
+      `Missing the client id: pass --client-id or set MONZO_CLIENT_ID. ${create}`,
+    );
+  }
+  if (!clientSecret) {
+    throw new UsageError(
+      `Missing the client secret: set MONZO_CLIENT_SECRET (or pass --client-secret). ${create}`,
+    );
+  }
+  return { clientId, clientSecret, close: () => Promise.resolve() };
+}
+
+/** Serves a fresh emulator on loopback, with a client whose redirect URL is ours. */
+async function startEmulator(redirectUrl: URL): Promise<Target> {
+  const { MonzoEmulator, serveEmulator } = await import("../testing/mod.ts");
+  const emulator = new MonzoEmulator();
+  const client = emulator.addClient({ redirectUris: [redirectUrl.href] });
+  const server = await serveEmulator(emulator);
+  return {
+    clientId: client.id,
+    clientSecret: client.secret,
+    apiUrl: server.url,
+    authUrl: `${server.url}/auth`,
+    approveHint: `Emulator: allow access at ${server.url}/auth/approve ` +
+      `(or: curl -X POST ${server.url}/_emulator/approve)`,
+    close: () => server.close(),
+  };
+}
+
+function checkRedirectUrl(value: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || url.protocol !== "http:" || !LOOPBACK.has(url.hostname)) {
+    throw new UsageError(
+      `--redirect-url must be an http:// URL on localhost, 127.0.0.1 or [::1], which login ` +
+        `listens on (got ${value}).`,
+    );
+  }
+  return url;
+}
+
+/** A query value without control characters (it comes from a URL anyone can craft). */
+function printable(value: string | null): string {
+  return (value ?? "").replace(/\p{Cc}/gu, "");
+}
+
+function parseTimeout(value: Values[string]): number {
+  if (value === undefined) return 300_000;
+  const seconds = Number(value);
+  if (typeof value !== "string" || !(seconds > 0)) {
+    throw new UsageError(`--timeout must be a positive number of seconds (got ${value}).`);
+  }
+  return seconds * 1000;
+}

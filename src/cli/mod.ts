@@ -1,0 +1,102 @@
+/**
+ * The `monzo` command line: log in once in the browser, then read your accounts, balances,
+ * pots and transactions from the terminal, as a table, JSON or CSV.
+ *
+ * ```sh
+ * export MONZO_CLIENT_ID=oauth2client_… MONZO_CLIENT_SECRET=…
+ * deno run -A jsr:@monzo-api/client/cli login
+ * deno run -A jsr:@monzo-api/client/cli transactions --since 30d --format csv
+ * ```
+ *
+ * `login` listens on the client's loopback redirect URL (default
+ * `http://localhost:8000/callback`, or `$MONZO_REDIRECT_URL`), opens Monzo's authorisation
+ * page, checks the returned state, exchanges the code, saves the credentials to
+ * `~/.config/monzo-api/credentials.json` (mode 0600; `--credentials` or `$MONZO_CREDENTIALS`
+ * to change it) and waits until you allow access in the Monzo app. The other commands read
+ * that file and write refreshed tokens back to it. `login --emulator` rehearses the whole
+ * flow against a local emulator. Tokens and the client secret are never printed.
+ *
+ * Install it as a command with `deno install -g -A -n monzo jsr:@monzo-api/client/cli`.
+ * It also runs under Bun and Node (it needs only web standards and `node:` modules).
+ * Exit codes: 0 done, 1 failed, 2 bad usage.
+ *
+ * @example Run the CLI from a script
+ * ```ts
+ * import { main } from "@monzo-api/client/cli";
+ *
+ * const exitCode = await main(["accounts", "--format", "json"]);
+ * ```
+ *
+ * @module
+ */
+
+import { realpathSync } from "node:fs";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { type Command, commandHelp, parseCommand, PROGRAM, programHelp } from "./_args.ts";
+import { dataCommands } from "./_commands.ts";
+import { explain, UsageError } from "./_errors.ts";
+import { login } from "./_login.ts";
+
+const COMMANDS: Command[] = [login, ...dataCommands];
+
+/**
+ * Runs one command and returns its exit code (0 done, 1 failed, 2 bad usage). Output goes
+ * to stdout, messages and errors to stderr.
+ *
+ * @example
+ * ```ts
+ * import { main } from "@monzo-api/client/cli";
+ *
+ * const exitCode = await main(["balance", "--format", "csv"]);
+ * if (exitCode !== 0) console.error("balance failed");
+ * ```
+ *
+ * @param args The arguments after the program name, for example `["pots", "--format", "json"]`.
+ * @returns The exit code.
+ */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  try {
+    const help = programHelp(COMMANDS.map((command) => command.spec));
+    if (name === undefined) {
+      process.stderr.write(help);
+      return 2;
+    }
+    if (name === "help" || name === "--help" || name === "-h") {
+      process.stdout.write(help);
+      return 0;
+    }
+    const command = COMMANDS.find((candidate) => candidate.spec.name === name);
+    if (!command) throw new UsageError(`Unknown command "${name}". Run \`${PROGRAM} --help\`.`);
+    const values = parseCommand(command.spec, rest);
+    if (values.help) {
+      process.stdout.write(commandHelp(command.spec));
+      return 0;
+    }
+    await command.run(values);
+    return 0;
+  } catch (error) {
+    const { message, exitCode } = explain(error);
+    process.stderr.write(`Error: ${message}\n`);
+    return exitCode;
+  }
+}
+
+/** True when this module is the program being run (Deno and Bun say so; Node 20 does not). */
+function isMain(): boolean {
+  const meta = import.meta as ImportMeta & { main?: boolean };
+  if (typeof meta.main === "boolean") return meta.main;
+  const script = process.argv[1];
+  if (!script || !import.meta.url.startsWith("file:")) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  // No process.exit(): it could cut off output still being written to a pipe.
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,132 @@
+// Private helpers shared by the credential handlers: errors, validation, leases, inspection.
+
+import { MonzoArgumentError, MonzoError, MonzoStorageError } from "../errors.ts";
+import type { Credentials } from "../storage.ts";
+
+/** A storage error naming the handler and the operation, and never a stored value. */
+export function storageError(
+  handler: string,
+  operation: string,
+  problem: string,
+  cause?: unknown,
+): MonzoStorageError {
+  return new MonzoStorageError(`${handler}.${operation}() failed: ${problem}`, {
+    cause,
+    params: { handler, operation },
+  });
+}
+
+/** Runs a handler operation; any failure that is not already ours becomes a storage error. */
+export async function guard<T>(
+  handler: string,
+  operation: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof MonzoError) throw error;
+    throw storageError(
+      handler,
+      operation,
+      error instanceof Error ? error.message : String(error),
+      error,
+    );
+  }
+}
+
+/**
+ * Checks that `value` is a credentials object and returns a clean copy of its known fields.
+ * Problems name the field, never its content.
+ */
+export function checkCredentials(value: unknown, handler: string, operation: string): Credentials {
+  const fail = (problem: string) =>
+    storageError(handler, operation, `invalid credentials: ${problem}`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw fail("not an object");
+  }
+  const record = value as Record<string, unknown>;
+  const text = (field: string): string => {
+    if (typeof record[field] !== "string") throw fail(`${field} is not a string`);
+    return record[field];
+  };
+  const credentials: Credentials = {
+    accessToken: text("accessToken"),
+    clientId: text("clientId"),
+    clientSecret: text("clientSecret"),
+    expiry: 0,
+  };
+  if (typeof record.expiry !== "number" || !Number.isFinite(record.expiry)) {
+    throw fail("expiry is not a finite number");
+  }
+  credentials.expiry = record.expiry;
+  if (record.refreshToken !== undefined && record.refreshToken !== null) {
+    credentials.refreshToken = text("refreshToken");
+  }
+  return credentials;
+}
+
+/**
+ * Parses stored JSON text. The parser's own message can quote the text (a token), so the
+ * error carries no cause.
+ */
+export function parseJson(text: string, handler: string, operation: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw storageError(handler, operation, "the stored content is not valid JSON");
+  }
+}
+
+/** What a lease record holds, in Deno KV and in a lock file. */
+export interface LeaseRecord {
+  owner: string;
+  expiresAt: number;
+}
+
+/** Checks a lease's time to live and returns a fresh record for a new owner. */
+export function newLease(ttlMs: number): LeaseRecord {
+  if (typeof ttlMs !== "number" || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new MonzoArgumentError("ttlMs", "must be a positive number of milliseconds");
+  }
+  return { owner: crypto.randomUUID(), expiresAt: Date.now() + Math.ceil(ttlMs) };
+}
+
+/** The owner of a lease record, or `undefined` when `value` is not one. */
+export function leaseOwner(value: unknown): string | undefined {
+  const owner = (value as Partial<LeaseRecord> | null)?.owner;
+  return typeof owner === "string" ? owner : undefined;
+}
+
+/** True when `value` is a lease record that has not expired yet. */
+export function isLiveLease(value: unknown, now: number = Date.now()): boolean {
+  const expiresAt = (value as Partial<LeaseRecord> | null)?.expiresAt;
+  return leaseOwner(value) !== undefined && typeof expiresAt === "number" && expiresAt > now;
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const INSPECT_KEYS = [Symbol.for("nodejs.util.inspect.custom"), Symbol.for("Deno.customInspect")];
+
+/**
+ * Makes `node:util` inspect, `Deno.inspect`, `Bun.inspect` and `console.log` show a handler
+ * as its `toJSON()` summary, which holds no secret.
+ */
+export function inspectAsSummary(
+  handler: { prototype: { toJSON(): Record<string, unknown> } },
+): void {
+  for (const key of INSPECT_KEYS) {
+    Object.defineProperty(handler.prototype, key, {
+      configurable: true,
+      writable: true,
+      value(this: { toJSON(): Record<string, unknown> }): string {
+        const { storage, ...rest } = this.toJSON();
+        const fields = Object.entries(rest).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+        return `${storage} { ${fields.join(", ")} }`;
+      },
+    });
+  }
+}

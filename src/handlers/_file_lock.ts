@@ -1,0 +1,131 @@
+// Private: a lease between processes on one machine, held as a lock file.
+//
+// The lock is created with O_EXCL ("wx"), so only one process can create it. Only two things
+// ever delete it: its owner releasing it, and a process breaking it once it is stale. Both
+// happen under a short-lived guard file (also O_EXCL) and re-read the lock first, so two
+// processes can never both break the same stale lock, nor can a late release delete a lock
+// that another process took over. A guard left behind by a crash (it is held for a few
+// milliseconds) is removed once older than GUARD_STALE_MS.
+
+import { open, readFile, rm, stat } from "node:fs/promises";
+import process from "node:process";
+import type { StorageLease } from "../storage.ts";
+import { isLiveLease, leaseOwner, newLease, sleep } from "./_common.ts";
+
+const GUARD_STALE_MS = 10_000;
+const GUARD_ATTEMPTS = 50;
+const GUARD_RETRY_MS = 20;
+
+interface SeenLock {
+  record: unknown;
+  mtimeMs: number;
+}
+
+/**
+ * Takes the lock at `lockPath` when it is free or stale: its `expiresAt` has passed, or the
+ * file is older than `staleMs` (which also clears a lock left empty by a crash).
+ */
+export async function acquireFileLock(
+  lockPath: string,
+  ttlMs: number,
+  staleMs: number,
+): Promise<StorageLease | null> {
+  const lease = newLease(ttlMs);
+  const content = JSON.stringify({ ...lease, pid: process.pid });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (await createExclusive(lockPath, content)) {
+      return { release: () => releaseFileLock(lockPath, lease.owner) };
+    }
+    const seen = await readLock(lockPath);
+    if (seen === null) continue; // released meanwhile
+    if (!isStale(seen, staleMs)) return null;
+    const broke = await underGuard(lockPath, async () => {
+      const again = await readLock(lockPath);
+      if (again && isStale(again, staleMs)) await rm(lockPath, { force: true });
+    });
+    if (!broke) return null;
+  }
+  return null;
+}
+
+/**
+ * Deletes the lock if `owner` still holds it. When the guard stays busy, it gives up: the
+ * lease then ends at its `expiresAt`.
+ */
+async function releaseFileLock(lockPath: string, owner: string): Promise<void> {
+  for (let attempt = 0; attempt < GUARD_ATTEMPTS; attempt++) {
+    const released = await underGuard(lockPath, async () => {
+      const lock = await readLock(lockPath);
+      if (lock && leaseOwner(lock.record) === owner) await rm(lockPath, { force: true });
+    });
+    if (released) return;
+    await sleep(GUARD_RETRY_MS);
+  }
+}
+
+function isStale(lock: SeenLock, staleMs: number): boolean {
+  const now = Date.now();
+  if (now - lock.mtimeMs > staleMs) return true;
+  // Content that is not a lease yet is being written by its creator: wait for staleMs.
+  return leaseOwner(lock.record) !== undefined && !isLiveLease(lock.record, now);
+}
+
+/** Runs `run` holding the guard; false (and `run` not called) when someone else holds it. */
+async function underGuard(lockPath: string, run: () => Promise<void>): Promise<boolean> {
+  const guardPath = `${lockPath}.guard`;
+  if (!(await createExclusive(guardPath, String(process.pid)))) {
+    const info = await stat(guardPath).catch(() => null);
+    if (info && Date.now() - info.mtimeMs <= GUARD_STALE_MS) return false;
+    await rm(guardPath, { force: true });
+    if (!(await createExclusive(guardPath, String(process.pid)))) return false;
+  }
+  try {
+    await run();
+  } finally {
+    await rm(guardPath, { force: true });
+  }
+  return true;
+}
+
+/** Creates `path` with `content` unless it exists (O_EXCL); mode 0600. */
+async function createExclusive(path: string, content: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, "wx", 0o600);
+  } catch (error) {
+    if (errorCode(error) === "EEXIST") return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(content);
+  } catch (error) {
+    await rm(path, { force: true });
+    throw error;
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/** The lock's content (`null` when unparsable) and age; `null` when there is no lock. */
+async function readLock(lockPath: string): Promise<SeenLock | null> {
+  try {
+    const [text, info] = await Promise.all([readFile(lockPath, "utf8"), stat(lockPath)]);
+    let record: unknown = null;
+    try {
+      record = JSON.parse(text);
+    } catch {
+      // Empty or torn: judged by its age alone.
+    }
+    return { record, mtimeMs: info.mtimeMs };
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return null;
+    throw error;
+  }
+}
+
+/** The `code` of a Node-style system error (`ENOENT`, `EEXIST`, …). */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}

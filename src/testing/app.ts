@@ -1,0 +1,67 @@
+// The Hono app: request log, faults, routes and Monzo-shaped errors.
+import { Hono } from "hono";
+import { ApiError } from "./_errors.ts";
+import { faultResponse } from "./faults.ts";
+import { bodies, Router } from "./router.ts";
+import { accountRoutes } from "./routes_accounts.ts";
+import { attachmentRoutes } from "./routes_attachments.ts";
+import { controlRoutes } from "./routes_control.ts";
+import { feedRoutes } from "./routes_feed.ts";
+import { oauthRoutes } from "./routes_oauth.ts";
+import { pageRoutes } from "./routes_pages.ts";
+import { potRoutes } from "./routes_pots.ts";
+import { receiptRoutes } from "./routes_receipts.ts";
+import { transactionRoutes } from "./routes_transactions.ts";
+import { webhookRoutes } from "./routes_webhooks.ts";
+import type { State } from "./state.ts";
+
+const CONTROL_PREFIX = "/_emulator/";
+
+/** Builds the emulator's app over its state. */
+export function createApp(state: State): Hono {
+  const app = new Hono();
+  app.use(async (c, next) => {
+    const request = c.req.raw;
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    bodies.set(request, bytes);
+    const url = new URL(request.url);
+    if (url.pathname.startsWith(CONTROL_PREFIX)) return await next();
+    state.logRequest({
+      method: request.method,
+      path: url.pathname,
+      query: url.search.slice(1),
+      contentType: request.headers.get("content-type"),
+      body: new TextDecoder().decode(bytes),
+      authorization: request.headers.get("authorization"),
+    });
+    if (request.method === "POST" && url.pathname === "/oauth2/token") {
+      state.counters.tokenRequests++;
+    }
+    const fault = state.faults.take(request.method, url.pathname);
+    const response = fault && await faultResponse(fault, request);
+    if (response) return response;
+    await next();
+  });
+
+  const router = new Router(app, state);
+  pageRoutes(router);
+  oauthRoutes(router);
+  accountRoutes(router);
+  potRoutes(router);
+  transactionRoutes(router);
+  feedRoutes(router);
+  attachmentRoutes(router);
+  receiptRoutes(router);
+  webhookRoutes(router);
+  controlRoutes(router);
+  router.methodNotAllowed();
+
+  app.notFound((c) =>
+    new ApiError("not_found.route", `No endpoint at ${new URL(c.req.url).pathname}`).toResponse()
+  );
+  app.onError((error) =>
+    (error instanceof ApiError ? error : new ApiError("internal_service", error.message))
+      .toResponse()
+  );
+  return app;
+}

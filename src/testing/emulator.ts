@@ -1,0 +1,316 @@
+// MonzoEmulator: the public face of the emulator.
+import { createApp } from "./app.ts";
+import { State } from "./state.ts";
+import type {
+  AddClientOptions,
+  AuthorizeOptions,
+  EmulatorClient,
+  EmulatorCounters,
+  EmulatorFault,
+  EmulatorFeedItem,
+  EmulatorOptions,
+  EmulatorRequest,
+  EmulatorTokenSet,
+  EmulatorTransaction,
+  EmulatorTransactionInput,
+  EmulatorUpload,
+  LoginOptions,
+} from "./types.ts";
+
+/**
+ * A stateful, local Monzo API: api.monzo.com and auth.monzo.com in one web-standard
+ * `fetch` handler. It seeds a user (Ada Lovelace) with a current account, a joint account,
+ * pots and a year of transactions, and follows Monzo's rules: codes and refresh tokens are
+ * single-use, newer logins evict older tokens, tokens wait for the in-app approval, history
+ * older than 90 days needs a strong customer authentication in the last 5 minutes, pot moves
+ * are idempotent, webhooks are delivered with retries. Faults can be injected.
+ *
+ * Pages: `GET /auth/` (consent, buttons `#allow` and `#deny`) and `GET /auth/approve`
+ * (the in-app approval, button `#approve`). Controls for other processes: `POST
+ * /_emulator/approve`, `POST /_emulator/advance` `{seconds}`, `POST /_emulator/transactions`
+ * `{account_id, amount, ...}` and `GET /_emulator/counters`.
+ *
+ * @example Skip the browser, then call the API
+ * ```ts
+ * import { MonzoEmulator } from "@monzo-api/client/testing";
+ *
+ * const emulator = new MonzoEmulator({ seed: 42 });
+ * const { accessToken } = emulator.login();
+ * const response = await emulator.fetch(
+ *   new Request(`https://api.monzo.com/balance?account_id=${emulator.accounts.current}`, {
+ *     headers: { authorization: `Bearer ${accessToken}` },
+ *   }),
+ * );
+ * console.log(await response.json()); // { balance: ..., total_balance: ..., ... }
+ * ```
+ */
+export class MonzoEmulator {
+  /** The request handler, bound; serve it with `Deno.serve`, `Bun.serve` or a Worker. */
+  readonly fetch: (request: Request) => Promise<Response>;
+  /** The default confidential client. */
+  readonly client: EmulatorClient;
+  /** The seeded user. */
+  readonly user: { id: string; name: string };
+  /** The seeded user's accounts: a `uk_retail` current account and a `uk_retail_joint` one. */
+  readonly accounts: { current: string; joint: string };
+  /**
+   * The joint account's other owner, with a current account of his own: another user's
+   * resources, for 403 tests (`login({ userId: emulator.partner.id })` acts as him).
+   */
+  readonly partner: { id: string; name: string; account: string };
+  /** Traffic totals. */
+  readonly counters: EmulatorCounters;
+  /** The last 1000 requests (the `/_emulator/` controls excluded), oldest first. */
+  readonly requests: EmulatorRequest[];
+  /** Feed items created with `POST /feed`. */
+  readonly feedItems: EmulatorFeedItem[];
+  /** Bytes received at attachment upload URLs, keyed by `file_url`. */
+  readonly uploads: Map<string, EmulatorUpload>;
+  readonly #state: State;
+
+  /**
+   * Seeds the data and builds the app.
+   *
+   * @param options Seed, clock, token lifetime, webhook settings, receipt strictness, history size.
+   */
+  constructor(options: EmulatorOptions = {}) {
+    const state = new State(options);
+    this.#state = state;
+    const app = createApp(state);
+    this.fetch = async (request) => await app.fetch(request);
+    this.client = state.defaultClient;
+    const { user, partner } = state.world;
+    this.user = { id: user.id, name: user.name };
+    this.accounts = { current: state.world.currentAccountId, joint: state.world.jointAccountId };
+    this.partner = { id: partner.id, name: partner.name, account: state.world.partnerAccountId };
+    this.counters = state.counters;
+    this.requests = state.requests;
+    this.feedItems = state.feedItems;
+    this.uploads = state.uploads;
+  }
+
+  /**
+   * Registers another OAuth client.
+   *
+   * @example A non-confidential client: it never gets refresh tokens
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * const client = emulator.addClient({ redirectUris: ["http://localhost:3000/cb"], confidential: false });
+   * ```
+   *
+   * @param options Redirect URIs, confidentiality (default true), optional id and secret.
+   * @returns The client (the same object the emulator keeps).
+   */
+  addClient(options: AddClientOptions): EmulatorClient {
+    return this.#state.addClient(options);
+  }
+
+  /**
+   * Registers one more redirect URI for a client.
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * emulator.addRedirectUri(emulator.client.id, "http://127.0.0.1:9999/callback");
+   * ```
+   *
+   * @param clientId The client.
+   * @param uri The exact URI to accept as `redirect_uri`.
+   */
+  addRedirectUri(clientId: string, uri: string): void {
+    const client = this.#state.client(clientId);
+    if (!client.redirectUris.includes(uri)) client.redirectUris.push(uri);
+  }
+
+  /**
+   * A fresh single-use authorization code, as if the user clicked Allow on the consent page.
+   * Exchange it at `POST /oauth2/token` within 10 minutes, with the same `redirect_uri`.
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * const code = emulator.authorize({ approveLater: true });
+   * // ...exchange the code; the token answers 403 until:
+   * emulator.approve();
+   * ```
+   *
+   * @param options Client (default: the default client), redirect URI (default: its first),
+   *   `approveLater` (default false: the token is approved when issued), user.
+   * @returns The code.
+   */
+  authorize(options: AuthorizeOptions = {}): string {
+    const client = this.#state.client(options.clientId ?? this.client.id);
+    const redirectUri = options.redirectUri ?? client.redirectUris[0];
+    if (!client.redirectUris.includes(redirectUri)) {
+      throw new Error(`${redirectUri} is not a redirect URI of client ${client.id}`);
+    }
+    const userId = options.userId ?? this.user.id;
+    return this.#state.oauth.issueCode(client.id, userId, redirectUri, !options.approveLater);
+  }
+
+  /**
+   * Issues a token set directly, evicting the client's previous one for the user, as a
+   * real code exchange does.
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * const { accessToken, refreshToken, expiry } = emulator.login();
+   * ```
+   *
+   * @param options Client (default: the default client), `approved` (default true), user.
+   * @returns The tokens; `refreshToken` only for confidential clients.
+   */
+  login(options: LoginOptions = {}): EmulatorTokenSet {
+    const state = this.#state;
+    const client = state.client(options.clientId ?? this.client.id);
+    const approved = options.approved ?? true;
+    const userId = options.userId ?? this.user.id;
+    if (!state.users.has(userId)) throw new Error(`Unknown user ${userId}`);
+    const record = state.oauth.issue(client, userId, approved, approved ? state.now() : null);
+    const tokens: EmulatorTokenSet = {
+      accessToken: record.accessToken,
+      expiresIn: state.oauth.lifetimeSeconds,
+      expiry: Math.floor(record.expiresAt / 1000),
+    };
+    if (record.refreshToken) tokens.refreshToken = record.refreshToken;
+    return tokens;
+  }
+
+  /**
+   * The in-app approval: the token starts working and the 5-minute full-history window opens.
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * const { accessToken } = emulator.login({ approved: false });
+   * emulator.approve(accessToken);
+   * ```
+   *
+   * @param accessTokenOrUserId An access token, or a user id to approve all of that user's
+   *   pending tokens. Default: every pending token of the seeded user.
+   */
+  approve(accessTokenOrUserId?: string): void {
+    this.#state.approve(accessTokenOrUserId);
+  }
+
+  /**
+   * Moves the emulator clock forward (tokens expire, the 5-minute window closes).
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * emulator.advanceTime(30 * 3600); // the access token has expired
+   * ```
+   *
+   * @param seconds How far to move.
+   */
+  advanceTime(seconds: number): void {
+    this.#state.advance(seconds);
+  }
+
+  /**
+   * Emulator time in epoch milliseconds.
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * console.log(new Date(emulator.now()).toISOString());
+   * ```
+   *
+   * @returns The options' clock plus every `advanceTime`.
+   */
+  now(): number {
+    return this.#state.now();
+  }
+
+  /**
+   * Appends a transaction to an account and delivers `transaction.created` to its webhooks
+   * (in the background; await {@link MonzoEmulator.deliveries}).
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator({ webhookRetryDelayMs: 0 });
+   * emulator.addTransaction(emulator.accounts.current, { amount: -450, merchant: "Pret A Manger" });
+   * await emulator.deliveries();
+   * ```
+   *
+   * @param accountId Any seeded account.
+   * @param transaction Fields; the rest get defaults (a pending £3.50 debit, now).
+   * @returns The stored transaction (live: later annotations show on it).
+   */
+  addTransaction(
+    accountId: string,
+    transaction: EmulatorTransactionInput = {},
+  ): EmulatorTransaction {
+    return this.#state.addTransaction(accountId, transaction);
+  }
+
+  /**
+   * Makes matching requests fail (or slow down) before normal handling. Faults apply in the
+   * order injected; the `/_emulator/` controls are never faulted.
+   *
+   * @example Rate limit the next two transaction listings, then time out a token request
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * emulator.injectFault({ path: "/transactions", status: 429, retryAfter: 1, count: 2 });
+   * emulator.injectFault({ path: "/oauth2/token", status: 504 });
+   * emulator.injectFault({ path: /^\/pots/, drop: true, probability: 0.1, count: Infinity });
+   * ```
+   *
+   * @param fault What to match and what to do; see {@link EmulatorFault}.
+   */
+  injectFault(fault: EmulatorFault): void {
+    this.#state.faults.add(fault);
+  }
+
+  /**
+   * Removes every injected fault.
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * emulator.injectFault({ status: 500, count: Infinity });
+   * emulator.clearFaults();
+   * ```
+   */
+  clearFaults(): void {
+    this.#state.faults.clear();
+  }
+
+  /**
+   * Resolves when every pending webhook delivery, retries included, has settled.
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator({ webhookRetryDelayMs: 0 });
+   * await emulator.deliveries();
+   * console.log(emulator.counters.webhookDeliveries);
+   * ```
+   */
+  deliveries(): Promise<void> {
+    return this.#state.webhooks.settled();
+  }
+}

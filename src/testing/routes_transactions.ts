@@ -1,0 +1,90 @@
+// GET /transactions (paged by time), GET /transactions/{id}, PATCH /transactions/{id}.
+import { badParam, missingParam } from "./_errors.ts";
+import { iso, parseTimestamp } from "./_time.ts";
+import type { Call, Router } from "./router.ts";
+import { materialize, renderTransaction } from "./transactions.ts";
+import type { EmulatorTransaction } from "./types.ts";
+
+const DEFAULT_LIMIT = 30;
+const MAX_LIMIT = 100;
+
+/** Registers the transaction endpoints. */
+export function transactionRoutes(router: Router): void {
+  router.api("GET", "/transactions", (call, session) => {
+    const { state, query } = call;
+    const account = state.account(session, query.required("account_id"));
+    const ledger = state.world.ledgers.get(account.id)!;
+    const limit = parseLimit(query.optional("limit"));
+
+    // `since` is an inclusive timestamp or an exclusive transaction id; `before` is exclusive.
+    let start = 0;
+    let fromMs = Number.NEGATIVE_INFINITY;
+    const since = query.optional("since");
+    if (since !== undefined) {
+      const sinceMs = parseTimestamp(since);
+      const entry = state.world.transactions.get(since);
+      if (sinceMs !== undefined) {
+        start = ledger.firstAtOrAfter(sinceMs);
+        fromMs = sinceMs;
+      } else if (entry?.accountId === account.id) {
+        start = ledger.indexOf(entry) + 1;
+        fromMs = entry.createdMs;
+      } else {
+        throw badParam(
+          "since",
+          "must be an RFC 3339 timestamp or the id of a transaction of this account",
+        );
+      }
+    }
+    let end = ledger.items.length;
+    const before = query.optional("before");
+    if (before !== undefined) {
+      const beforeMs = parseTimestamp(before);
+      if (beforeMs === undefined) throw badParam("before", "must be an RFC 3339 timestamp");
+      end = ledger.firstAtOrAfter(beforeMs);
+    }
+    state.checkHistoryWindow(session, fromMs);
+
+    const expand = query.expands("merchant");
+    const page = ledger.items.slice(start, Math.max(start, Math.min(end, start + limit)));
+    const transactions = page.map((entry) => render(call, materialize(entry), expand));
+    return call.c.json({ transactions });
+  });
+
+  router.api("GET", "/transactions/:transaction_id", (call, session) => {
+    const entry = call.state.transaction(session, call.param("transaction_id"));
+    call.state.checkHistoryWindow(session, entry.createdMs);
+    return call.c.json({
+      transaction: render(call, materialize(entry), call.query.expands("merchant")),
+    });
+  });
+
+  router.api("PATCH", "/transactions/:transaction_id", (call, session) => {
+    const { state, form } = call;
+    const updates = form.map("metadata");
+    if (Object.keys(updates).length === 0) throw missingParam("metadata");
+    const tx = materialize(state.transaction(session, call.param("transaction_id")));
+    const metadata = { ...tx.metadata };
+    for (const [key, value] of Object.entries(updates)) {
+      if (value === "") delete metadata[key];
+      else metadata[key] = value;
+      if (key === "notes") tx.notes = value;
+    }
+    tx.metadata = metadata;
+    tx.updated = iso(state.now());
+    return call.c.json({ transaction: render(call, tx, form.expands("merchant")) });
+  });
+}
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_LIMIT;
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIMIT) {
+    throw badParam("limit", `must be an integer from 1 to ${MAX_LIMIT}`);
+  }
+  return limit;
+}
+
+function render(call: Call, tx: EmulatorTransaction, expand: boolean): Record<string, unknown> {
+  return renderTransaction(tx, call.state.world.merchants, expand);
+}

@@ -1,0 +1,99 @@
+// Building transaction records and rendering them as API JSON.
+import type { Random } from "./_random.ts";
+import { iso } from "./_time.ts";
+import type { Merchant } from "./models.ts";
+import type { EmulatorTransaction } from "./types.ts";
+
+/** What varies between transactions; everything else gets Monzo's usual values. */
+export interface TransactionSpec {
+  accountId: string;
+  userId: string;
+  createdMs: number;
+  amount: number;
+  description: string;
+  merchant: Merchant | null;
+  category: string;
+  /** Settlement time, or null while pending. */
+  settledMs: number | null;
+  scheme: string;
+  declineReason?: string;
+  counterparty?: Record<string, string>;
+  metadata?: Record<string, string>;
+  isLoad?: boolean;
+  includeInSpending?: boolean;
+}
+
+/**
+ * A transaction as the ledger keeps it: the spec and id, and the full record, which is
+ * built on first use so that a big seeded history costs little.
+ */
+export interface Entry extends TransactionSpec {
+  id: string;
+  tx?: EmulatorTransaction;
+}
+
+/** A new entry with a time-sorted id. */
+export function newEntry(rng: Random, spec: TransactionSpec): Entry {
+  const entry = spec as Entry;
+  entry.id = rng.id("tx", spec.createdMs);
+  return entry;
+}
+
+/** The full transaction record of an entry (built once). */
+export function materialize(entry: Entry): EmulatorTransaction {
+  return entry.tx ??= buildTransaction(entry);
+}
+
+function buildTransaction(spec: Entry): EmulatorTransaction {
+  const id = spec.id;
+  const created = iso(spec.createdMs);
+  const card = spec.scheme === "mastercard";
+  const tx: EmulatorTransaction = {
+    id,
+    account_id: spec.accountId,
+    user_id: spec.userId,
+    amount: spec.amount,
+    currency: "GBP",
+    local_amount: spec.amount,
+    local_currency: "GBP",
+    created,
+    updated: spec.settledMs === null ? created : iso(spec.settledMs),
+    settled: spec.settledMs === null ? "" : iso(spec.settledMs),
+    description: spec.description,
+    merchant: spec.merchant?.id ?? null,
+    category: spec.category,
+    categories: { [spec.category]: spec.amount },
+    notes: "",
+    metadata: spec.metadata ?? {},
+    is_load: spec.isLoad ?? false,
+    scheme: spec.scheme,
+    dedupe_id: `${spec.scheme}:${id.slice(3)}`,
+    originator: spec.amount < 0,
+    include_in_spending: spec.includeInSpending ?? spec.amount < 0,
+    amount_is_pending: card && spec.settledMs === null,
+    can_add_to_tab: card,
+    can_be_excluded_from_breakdown: true,
+    can_be_made_subscription: card,
+    can_match_transactions_in_categorization: true,
+    can_split_the_bill: card && spec.amount < 0,
+    counterparty: spec.counterparty ?? {},
+    fees: {},
+    attachments: [],
+    labels: null,
+    international: null,
+    atm_fees_detailed: null,
+    parent_account_id: "",
+  };
+  if (spec.declineReason !== undefined) tx.decline_reason = spec.declineReason;
+  return tx;
+}
+
+/** The API view of a transaction: a copy, with the merchant inlined when `expand` is set. */
+export function renderTransaction(
+  tx: EmulatorTransaction,
+  merchants: ReadonlyMap<string, Merchant>,
+  expand: boolean,
+): Record<string, unknown> {
+  if (!expand || tx.merchant === null) return { ...tx };
+  return { ...tx, merchant: merchants.get(tx.merchant) ?? null };
+}
