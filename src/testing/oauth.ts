@@ -158,11 +158,6 @@ export class OAuthStore {
     return record;
   }
 
-  /** The record of an access token, if any. */
-  find(accessToken: string): TokenRecord | undefined {
-    return this.#byAccess.get(accessToken);
-  }
-
   /** How many active tokens of the user wait for approval. */
   pendingCount(userId: string): number {
     let pending = 0;
