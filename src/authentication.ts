@@ -389,36 +389,44 @@ export class Authentication {
   async request(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
     requireString(method, "method");
     requireString(path, "path");
-    const absolute = /^https?:\/\//i.test(path);
-    const url = new URL(absolute ? path : this.#apiUrl + (path.startsWith("/") ? "" : "/") + path);
-    if (options.query) {
-      for (const [key, value] of encodeParams(options.query)) url.searchParams.append(key, value);
+    const verb = method.toUpperCase();
+    let url: string, pathname: string, authorize: boolean;
+    if (/^https?:\/\//i.test(path)) {
+      const absolute = new URL(path);
+      [url, pathname, authorize] = [
+        absolute.href,
+        absolute.pathname,
+        absolute.origin === this.#apiOrigin,
+      ];
+    } else {
+      pathname = path.startsWith("/") ? path : `/${path}`;
+      [url, authorize] = [this.#apiUrl + pathname, true];
     }
-    const authorize = url.origin === this.#apiOrigin;
-    const label = `${method.toUpperCase()} ${url.pathname}`;
-    const idempotent = options.idempotent ??
-      (method.toUpperCase() === "GET" || method.toUpperCase() === "HEAD");
+    const query = options.query ? encodeParams(options.query).toString() : "";
+    if (query) url += (url.includes("?") ? "&" : "?") + query;
+    const label = `${verb} ${pathname}`;
+    const idempotent = options.idempotent ?? (verb === "GET" || verb === "HEAD");
+    const headers: Record<string, string> = { Accept: "application/json" };
+    let body: BodyInit | undefined;
+    if (options.form) {
+      headers["Content-Type"] = "application/x-www-form-urlencoded";
+      body = encodeParams(options.form).toString();
+    } else if (options.json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(options.json);
+    } else if (options.body !== undefined) {
+      if (options.contentType) headers["Content-Type"] = options.contentType;
+      body = options.body as BodyInit;
+    }
 
     for (let attempt = 0;; attempt++) {
-      const headers = new Headers({ Accept: "application/json" });
-      let body: BodyInit | undefined;
-      if (options.form) {
-        headers.set("Content-Type", "application/x-www-form-urlencoded");
-        body = encodeParams(options.form).toString();
-      } else if (options.json !== undefined) {
-        headers.set("Content-Type", "application/json");
-        body = JSON.stringify(options.json);
-      } else if (options.body !== undefined) {
-        if (options.contentType) headers.set("Content-Type", options.contentType);
-        body = options.body as BodyInit;
-      }
       let used: string | undefined;
       if (authorize) {
-        used = await this.#validToken();
-        headers.set("Authorization", `Bearer ${used}`);
+        used = this.#usableToken() ?? await this.#validToken();
+        headers.Authorization = `Bearer ${used}`;
       }
-      const response = await send(this.#transport, label, url.toString(), {
-        method: method.toUpperCase(),
+      const response = await send(this.#transport, label, url, {
+        method: verb,
         headers,
         body,
         signal: options.signal,
@@ -591,6 +599,12 @@ export class Authentication {
     this.#accessToken = credentials.accessToken;
     this.#expiry = credentials.expiry;
     this.#refreshToken = credentials.refreshToken;
+  }
+
+  /** The access token when it can be sent as it is, with nothing to wait for. */
+  #usableToken(): string | undefined {
+    if (this.#refreshing || this.#unsaved || this.#expiresSoon(this.#skew)) return undefined;
+    return this.#accessToken;
   }
 
   /** A token to send: retries an unsaved store, and refreshes when it expires soon. */

@@ -143,18 +143,23 @@ async function attemptOnce(
   url: string,
   init: RequestInit,
 ): Promise<ReadResponse> {
-  const timeout = AbortSignal.timeout(config.timeoutMs);
-  const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+  // A timer cleared at the end, rather than AbortSignal.timeout, so that thousands of quick
+  // requests do not leave thousands of pending timers behind.
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), config.timeoutMs);
+  const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
   try {
     const response = await config.fetch(url, { ...init, signal });
     return { status: response.status, headers: response.headers, text: await response.text() };
   } catch (error) {
     if (init.signal?.aborted) throw init.signal.reason;
-    const timedOut = timeout.aborted;
+    const timedOut = timeout.signal.aborted;
     const reason = timedOut
       ? `timed out after ${config.timeoutMs} ms`
       : `failed: ${scrub(String((error as Error)?.message ?? error), config.secrets())}`;
     throw new MonzoNetworkError(`${label} ${reason}`, { timedOut, cause: error });
+  } finally {
+    clearTimeout(timer);
   }
 }
 
