@@ -150,7 +150,7 @@ export class MonzoEmulator {
     if (!client.redirectUris.includes(redirectUri)) {
       throw new Error(`${redirectUri} is not a redirect URI of client ${client.id}`);
     }
-    const userId = options.userId ?? this.user.id;
+    const userId = this.#userId(options.userId);
     return this.#state.oauth.issueCode(client.id, userId, redirectUri, !options.approveLater);
   }
 
@@ -173,8 +173,7 @@ export class MonzoEmulator {
     const state = this.#state;
     const client = state.client(options.clientId ?? this.client.id);
     const approved = options.approved ?? true;
-    const userId = options.userId ?? this.user.id;
-    if (!state.users.has(userId)) throw new Error(`Unknown user ${userId}`);
+    const userId = this.#userId(options.userId);
     const record = state.oauth.issue(client, userId, approved, approved ? state.now() : null);
     const tokens: EmulatorTokenSet = {
       accessToken: record.accessToken,
@@ -312,5 +311,10 @@ export class MonzoEmulator {
    */
   deliveries(): Promise<void> {
     return this.#state.webhooks.settled();
+  }
+
+  #userId(userId: string = this.user.id): string {
+    if (!this.#state.users.has(userId)) throw new Error(`Unknown user ${userId}`);
+    return userId;
   }
 }

@@ -1,9 +1,7 @@
 // GET /accounts and GET /balance.
-import { DAY_MS } from "./_time.ts";
+import { DAY_MS, HOUR_MS } from "./_time.ts";
 import { isOwner } from "./models.ts";
 import type { Router } from "./router.ts";
-
-const HOUR_MS = 3_600_000;
 
 /** Registers the account and balance endpoints. */
 export function accountRoutes(router: Router): void {

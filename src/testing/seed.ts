@@ -1,6 +1,6 @@
 // The seeded world: two users, their accounts and pots, and a year of believable history.
 import type { Random } from "./_random.ts";
-import { DAY_MS, isoSeconds } from "./_time.ts";
+import { DAY_MS, HOUR_MS, isoSeconds } from "./_time.ts";
 import { Ledger } from "./ledger.ts";
 import type { Account, Merchant, Pot, User } from "./models.ts";
 import { buildMerchants } from "./seed_merchants.ts";
@@ -21,7 +21,6 @@ export interface World {
   transactions: Map<string, Entry>;
 }
 
-const HOUR_MS = 3_600_000;
 const HISTORY_DAYS = 365;
 const SORT_CODE = "040004";
 
