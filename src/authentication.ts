@@ -25,7 +25,22 @@ import {
 } from "./http.ts";
 import type { Credentials, Storage, StorageLease } from "./storage.ts";
 
-/** Options of {@link Authentication}. Only the first three are required. */
+/**
+ * Options of {@link Authentication}. Only the first three are required.
+ *
+ * @example
+ * ```ts
+ * import { Authentication, type AuthenticationOptions } from "@monzo-api/client";
+ * const options: AuthenticationOptions = {
+ *   clientId: "oauth2client_123",
+ *   clientSecret: "secret",
+ *   redirectUrl: "https://example.com/callback",
+ *   timeoutMs: 10_000,
+ *   maxRetries: 3,
+ * };
+ * const auth = new Authentication(options);
+ * ```
+ */
 export interface AuthenticationOptions {
   /** The OAuth client id from Monzo's developer portal (`oauth2client_…`). */
   clientId: string;
@@ -57,7 +72,15 @@ export interface AuthenticationOptions {
   now?: () => number;
 }
 
-/** Options of {@link Authentication.authenticate}. */
+/**
+ * Options of {@link Authentication.authenticate}.
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticateOptions } from "@monzo-api/client";
+ * const options: AuthenticateOptions = { state: "from the redirect", expectedState: "from the cookie" };
+ * ```
+ */
 export interface AuthenticateOptions {
   /** The `state` the redirect came back with. */
   state: string;
@@ -65,7 +88,15 @@ export interface AuthenticateOptions {
   expectedState: string;
 }
 
-/** Options of {@link Authentication.waitForApproval}. */
+/**
+ * Options of {@link Authentication.waitForApproval}.
+ *
+ * @example
+ * ```ts
+ * import type { WaitForApprovalOptions } from "@monzo-api/client";
+ * const options: WaitForApprovalOptions = { timeoutMs: 120_000, intervalMs: 3_000 };
+ * ```
+ */
 export interface WaitForApprovalOptions {
   /** Give up after this many milliseconds. Default 300,000 (5 minutes). */
   timeoutMs?: number;

@@ -5,7 +5,16 @@
  * @module
  */
 
-/** What every {@link MonzoError} can be constructed with. */
+/**
+ * What every {@link MonzoError} can be constructed with.
+ *
+ * @example
+ * ```ts
+ * import { MonzoError, type MonzoErrorOptions } from "@monzo-api/client";
+ * const options: MonzoErrorOptions = { status: 404, code: "not_found.pot", params: { pot_id: "pot_1" } };
+ * const error = new MonzoError("No such pot", options);
+ * ```
+ */
 export interface MonzoErrorOptions {
   /** The HTTP status, when the error comes from a response. */
   status?: number;
@@ -150,7 +159,18 @@ export class MonzoAuthenticationError extends MonzoApiError {
   }
 }
 
-/** Why Monzo refused with 403. */
+/**
+ * Why Monzo refused with 403.
+ *
+ * @example
+ * ```ts
+ * import { MonzoPermissionsError, type PermissionsReason } from "@monzo-api/client";
+ * function advise(reason: PermissionsReason): string {
+ *   return reason === "approval_pending" ? "Tap Allow in the Monzo app" : "Ask for less history";
+ * }
+ * console.log(advise(new MonzoPermissionsError("", { code: "forbidden.verification_required" }).reason));
+ * ```
+ */
 export type PermissionsReason = "approval_pending" | "verification_required" | "forbidden";
 
 /**

@@ -16,22 +16,55 @@ import {
   MonzoServerError,
 } from "./errors.ts";
 
-/** A scalar parameter value; `undefined` and `null` leave the parameter out. */
+/**
+ * A scalar parameter value; `undefined` and `null` leave the parameter out.
+ *
+ * @example
+ * ```ts
+ * import type { ParamScalar } from "@monzo-api/client";
+ * const limit: ParamScalar = 100;
+ * ```
+ */
 export type ParamScalar = string | number | boolean | undefined | null;
 
 /**
  * A parameter value: a scalar, a list (sent as `key[]=a&key[]=b`) or a map (sent as
  * `key[sub]=v`, as `metadata[...]` and `params[...]` are).
+ *
+ * @example
+ * ```ts
+ * import type { ParamValue } from "@monzo-api/client";
+ * const expand: ParamValue = ["merchant"]; // expand[]=merchant
+ * const metadata: ParamValue = { notes: "Lunch" }; // metadata[notes]=Lunch
+ * ```
  */
 export type ParamValue =
   | ParamScalar
   | readonly ParamScalar[]
   | { readonly [key: string]: ParamScalar };
 
-/** Parameters for a query string or a form body. */
+/**
+ * Parameters for a query string or a form body.
+ *
+ * @example
+ * ```ts
+ * import type { Params } from "@monzo-api/client";
+ * const query: Params = { account_id: "acc_123", limit: 50, expand: ["merchant"] };
+ * ```
+ */
 export type Params = { readonly [key: string]: ParamValue };
 
-/** How one request is sent by `Authentication.request`. */
+/**
+ * How one request is sent by `Authentication.request`.
+ *
+ * @example
+ * ```ts
+ * import type { Authentication, RequestOptions } from "@monzo-api/client";
+ * declare const auth: Authentication;
+ * const options: RequestOptions = { form: { metadata: { notes: "Lunch" } } };
+ * await auth.request("PATCH", "/transactions/tx_123", options);
+ * ```
+ */
 export interface RequestOptions {
   /** Query string parameters (the encoding of GET and DELETE). */
   query?: Params;

@@ -10,6 +10,18 @@
  * `refreshToken` is absent for non-confidential clients, which cannot refresh.
  *
  * This is plain data meant for a store: keep it out of logs.
+ *
+ * @example
+ * ```ts
+ * import type { Credentials } from "@monzo-api/client";
+ * const credentials: Credentials = {
+ *   accessToken: "access",
+ *   clientId: "oauth2client_123",
+ *   clientSecret: "secret",
+ *   expiry: Math.floor(Date.now() / 1000) + 3600,
+ *   refreshToken: "refresh",
+ * };
+ * ```
  */
 export interface Credentials {
   /** The bearer token sent to the API. */
@@ -27,6 +39,20 @@ export interface Credentials {
 /**
  * An exclusive right to refresh, held by one instance at a time. Taken with
  * {@link Storage.acquireLease}; it ends by itself after its time to live.
+ *
+ * @example
+ * ```ts
+ * import type { Storage } from "@monzo-api/client";
+ * declare const storage: Storage;
+ * const lease = await storage.acquireLease?.(40_000);
+ * if (lease) {
+ *   try {
+ *     // refresh, then store
+ *   } finally {
+ *     await lease.release();
+ *   }
+ * }
+ * ```
  */
 export interface StorageLease {
   /** Gives the lease up so that another instance may refresh. */
