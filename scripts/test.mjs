@@ -49,6 +49,7 @@ const stages = {
         ["lint"],
         [
           "check",
+          "--doc",
           ...entries,
           ...files,
           "examples/cloudflare-worker/worker.ts",
