@@ -782,8 +782,9 @@ export class Authentication {
     if (!parsed.success) {
       const path = v.getDotPath(parsed.issues[0]) ?? "";
       throw new MonzoResponseError(
-        `${label} answered with a bad token response: ${path || "body"} ${
-          parsed.issues[0].message
+        // Never the received value: a token response's fields are secrets.
+        `${label} answered with a bad token response: ${path || "body"} expected ${
+          parsed.issues[0].expected ?? "another value"
         }`,
         {
           status: response.status,

@@ -5,6 +5,7 @@
 import type { AuthenticationOptions } from "../mod.ts";
 import type { EmulatorOptions, EmulatorTokenSet } from "../src/testing/mod.ts";
 import { MonzoEmulator } from "../src/testing/mod.ts";
+import { isDropped } from "../src/testing/faults.ts";
 import { serveHandler } from "../src/testing/serve.ts";
 
 /** `Deno`, when running under Deno. */
@@ -59,12 +60,23 @@ export async function startRecordingEmulator(
     const path = new URL(request.url).pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
     try {
-      const grant = path === "/oauth2/token"
-        ? new URLSearchParams(await request.clone().text()).get("grant_type")
-        : null;
+      let grant: string | null = null;
+      if (path === "/oauth2/token" && request.method === "POST") {
+        // Read the form here and hand the emulator a copy (Bun reports a tee'd request body
+        // as an unhandled error when the connection is then reset).
+        const body = await request.arrayBuffer();
+        grant = new URLSearchParams(new TextDecoder().decode(body)).get("grant_type");
+        request = new Request(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body,
+          signal: request.signal,
+        });
+      }
       const response = await emulator.fetch(request);
+      if (isDropped(response)) return midBodyDrop(response);
       if (grant && response.status === 200) {
-        const body = await response.clone().json() as Record<string, unknown>;
+        const body = tokenBody(await response.clone().text());
         if (typeof body.access_token === "string") {
           issued.push({
             accessToken: body.access_token,
@@ -90,7 +102,11 @@ export async function startRecordingEmulator(
     },
     login(approved = true) {
       const tokens = emulator.login({ approved });
-      issued.push({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, via: "login" });
+      issued.push({
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        via: "login",
+      });
       return tokens;
     },
     options: (extra = {}) => ({
@@ -104,6 +120,40 @@ export async function startRecordingEmulator(
     }),
     close: () => server.close(),
   };
+}
+
+/**
+ * Under Bun, the emulator's dropped connection (a body stream that fails at once) makes
+ * Bun.serve reset the connection before sending any byte, and Bun's fetch then silently
+ * sends a GET or PUT again on a fresh connection: the client never sees the drop, and the
+ * replay meets the next injected fault. Sending the headers and a first byte before the
+ * reset makes it the mid-response drop it stands for, which no client can replay. Deno and
+ * Node already send the headers first; their responses pass through unchanged.
+ */
+function midBodyDrop(response: Response): Response {
+  if (!bun) return response;
+  let sent = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (sent) {
+        await sleep(1);
+        return controller.error(undefined); // Bun logs nothing for this reason
+      }
+      sent = true;
+      controller.enqueue(new TextEncoder().encode("{"));
+    },
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
+}
+
+/** The fields of a token response; none when it is not JSON (an injected raw body). */
+function tokenBody(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === "object" ? value : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Resolves after `ms` milliseconds. */
