@@ -74,7 +74,7 @@ export async function startRecordingEmulator(
         });
       }
       const response = await emulator.fetch(request);
-      if (isDropped(response)) return midBodyDrop(response);
+      if (isDropped(response)) return response; // its body fails: nothing to record
       if (grant && response.status === 200) {
         const body = tokenBody(await response.clone().text());
         if (typeof body.access_token === "string") {
@@ -120,30 +120,6 @@ export async function startRecordingEmulator(
     }),
     close: () => server.close(),
   };
-}
-
-/**
- * Under Bun, the emulator's dropped connection (a body stream that fails at once) makes
- * Bun.serve reset the connection before sending any byte, and Bun's fetch then silently
- * sends a GET or PUT again on a fresh connection: the client never sees the drop, and the
- * replay meets the next injected fault. Sending the headers and a first byte before the
- * reset makes it the mid-response drop it stands for, which no client can replay. Deno and
- * Node already send the headers first; their responses pass through unchanged.
- */
-function midBodyDrop(response: Response): Response {
-  if (!bun) return response;
-  let sent = false;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (sent) {
-        await sleep(1);
-        return controller.error(undefined); // Bun logs nothing for this reason
-      }
-      sent = true;
-      controller.enqueue(new TextEncoder().encode("{"));
-    },
-  });
-  return new Response(body, { status: response.status, headers: response.headers });
 }
 
 /** The fields of a token response; none when it is not JSON (an injected raw body). */

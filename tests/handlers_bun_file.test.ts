@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmod, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { after, before, describe, test } from "node:test";
@@ -136,13 +137,23 @@ describe("BunFileStorage", () => {
     assert.deepEqual((await readdir(dir.path)).filter((name) => name.includes(".lock")), []);
   });
 
-  test("a live lock is respected; a stale one (expired, dead owner) is taken over", async () => {
+  test("a live lock is respected; an expired one, or a dead local owner's, is taken over", async () => {
     const path = fresh();
     const lock = `${path}.lock`;
     const storage = new BunFileStorage(path);
     const pid = await deadPid();
-    await writeFile(lock, JSON.stringify({ owner: "other", pid, expiresAt: Date.now() + 60_000 }));
+    const live = { owner: "other", pid, expiresAt: Date.now() + 60_000 };
+    // Held by that pid on another machine: it may well be alive there.
+    await writeFile(lock, JSON.stringify({ ...live, host: "elsewhere" }));
     assert.equal(await storage.acquireLease(1_000), null);
+    // Held by a live process of this machine (this one).
+    await writeFile(lock, JSON.stringify({ ...live, pid: process.pid, host: hostname() }));
+    assert.equal(await storage.acquireLease(1_000), null);
+    // Held by a process of this machine that no longer runs: no need to wait for expiresAt.
+    await writeFile(lock, JSON.stringify({ ...live, host: hostname() }));
+    const taken = await storage.acquireLease(1_000);
+    assert.notEqual(taken, null);
+    await taken!.release();
     await writeFile(lock, JSON.stringify({ owner: "other", pid, expiresAt: Date.now() - 1 }));
     const lease = await storage.acquireLease(1_000);
     assert.notEqual(lease, null);

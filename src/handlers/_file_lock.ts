@@ -1,13 +1,17 @@
 // Private: a lease between processes on one machine, held as a lock file.
 //
-// The lock is created with O_EXCL ("wx"), so only one process can create it. Only two things
+// The lock is created by hard-linking a complete temporary file into place, which fails when
+// the lock exists (as O_EXCL does), so only one process can create it. Only two things
 // ever delete it: its owner releasing it, and a process breaking it once it is stale. Both
 // happen under a short-lived guard file (also O_EXCL) and re-read the lock first, so two
 // processes can never both break the same stale lock, nor can a late release delete a lock
 // that another process took over. A guard left behind by a crash (it is held for a few
-// milliseconds) is removed once older than GUARD_STALE_MS.
+// milliseconds) is removed once older than GUARD_STALE_MS. A lock or guard whose owner was a
+// process of this machine that no longer runs is stale at once, so a crash mid-refresh does
+// not make the other processes wait for the lease to time out.
 
-import { open, readFile, rm, stat } from "node:fs/promises";
+import { link, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import process from "node:process";
 import type { StorageLease } from "../storage.ts";
 import { isLiveLease, leaseOwner, newLease, sleep } from "./_common.ts";
@@ -15,6 +19,8 @@ import { isLiveLease, leaseOwner, newLease, sleep } from "./_common.ts";
 const GUARD_STALE_MS = 10_000;
 const GUARD_ATTEMPTS = 50;
 const GUARD_RETRY_MS = 20;
+/** Who takes a lock or guard: enough to tell, on this machine, whether it still runs. */
+const SELF = { pid: process.pid, host: hostname() };
 
 interface SeenLock {
   record: unknown;
@@ -31,7 +37,7 @@ export async function acquireFileLock(
   staleMs: number,
 ): Promise<StorageLease | null> {
   const lease = newLease(ttlMs);
-  const content = JSON.stringify({ ...lease, pid: process.pid });
+  const content = JSON.stringify({ ...lease, ...SELF });
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await createExclusive(lockPath, content)) {
       return { release: () => releaseFileLock(lockPath, lease.owner) };
@@ -67,17 +73,32 @@ function isStale(lock: SeenLock, staleMs: number): boolean {
   const now = Date.now();
   if (now - lock.mtimeMs > staleMs) return true;
   // Content that is not a lease yet is being written by its creator: wait for staleMs.
-  return leaseOwner(lock.record) !== undefined && !isLiveLease(lock.record, now);
+  if (leaseOwner(lock.record) === undefined) return false;
+  return !isLiveLease(lock.record, now) || ownerIsDead(lock.record);
+}
+
+/** True when `record` was written by a process of this machine that no longer runs. */
+function ownerIsDead(record: unknown): boolean {
+  const { pid, host } = (record ?? {}) as { pid?: unknown; host?: unknown };
+  if (host !== SELF.host || typeof pid !== "number" || pid === SELF.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return errorCode(error) === "ESRCH";
+  }
 }
 
 /** Runs `run` holding the guard; false (and `run` not called) when someone else holds it. */
 async function underGuard(lockPath: string, run: () => Promise<void>): Promise<boolean> {
   const guardPath = `${lockPath}.guard`;
-  if (!(await createExclusive(guardPath, String(process.pid)))) {
-    const info = await stat(guardPath).catch(() => null);
-    if (info && Date.now() - info.mtimeMs <= GUARD_STALE_MS) return false;
+  if (!(await createExclusive(guardPath, JSON.stringify(SELF)))) {
+    const guard = await readLock(guardPath);
+    if (guard && Date.now() - guard.mtimeMs <= GUARD_STALE_MS && !ownerIsDead(guard.record)) {
+      return false;
+    }
     await rm(guardPath, { force: true });
-    if (!(await createExclusive(guardPath, String(process.pid)))) return false;
+    if (!(await createExclusive(guardPath, JSON.stringify(SELF)))) return false;
   }
   try {
     await run();
@@ -87,24 +108,23 @@ async function underGuard(lockPath: string, run: () => Promise<void>): Promise<b
   return true;
 }
 
-/** Creates `path` with `content` unless it exists (O_EXCL); mode 0600. */
+/**
+ * Creates `path` with `content` unless it exists; mode 0600. The content is written to a
+ * temporary file first and hard-linked into place (link fails when `path` exists, like
+ * O_EXCL), so a lock is never seen empty or torn, even when its creator is killed.
+ */
 async function createExclusive(path: string, content: string): Promise<boolean> {
-  let handle;
+  const temp = `${path}.${crypto.randomUUID()}.tmp`;
+  await writeFile(temp, content, { mode: 0o600, flag: "wx" });
   try {
-    handle = await open(path, "wx", 0o600);
+    await link(temp, path);
+    return true;
   } catch (error) {
     if (errorCode(error) === "EEXIST") return false;
     throw error;
-  }
-  try {
-    await handle.writeFile(content);
-  } catch (error) {
-    await rm(path, { force: true });
-    throw error;
   } finally {
-    await handle.close();
+    await rm(temp, { force: true });
   }
-  return true;
 }
 
 /** The lock's content (`null` when unparsable) and age; `null` when there is no lock. */

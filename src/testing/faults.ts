@@ -89,10 +89,20 @@ function droppedResponse(): Response {
   return response;
 }
 
-/** A body stream that errors with `reason` on the first read. */
+/**
+ * A body stream that sends one byte, then errors with `reason`: a connection dropped
+ * mid-response. (An error before the first byte would let some clients, Bun's fetch among
+ * them, silently send a GET again on a fresh connection, so the drop would never be seen.)
+ */
 export function failingBody(reason: unknown): ReadableStream<Uint8Array> {
+  let sent = false;
   return new ReadableStream<Uint8Array>({
-    start(controller) {
+    async pull(controller) {
+      if (!sent) {
+        sent = true;
+        return controller.enqueue(new TextEncoder().encode("{"));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1)); // let the first byte go out
       controller.error(reason);
     },
   });
