@@ -13,6 +13,7 @@ import { BunFileStorage } from "../src/handlers/bun_file.ts";
 import {
   assertNoSecrets,
   assertStorageError,
+  deadPid,
   runChild,
   sample,
   startChild,
@@ -21,13 +22,6 @@ import {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const posix = process.platform !== "win32";
-
-/** The pid of a process that has exited. */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["--version"], { stdio: "ignore" });
-  await new Promise((resolve) => child.on("exit", resolve));
-  return child.pid!;
-}
 
 /** Starts the writer, waits for its first store, kills it a random moment later. */
 async function killWriterAtRandom(path: string): Promise<void> {

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { describe, test } from "node:test";
 import { MonzoArgumentError } from "../src/errors.ts";
 import { DenoKvStorage } from "../src/handlers/deno_kv.ts";
 import {
   assertNoSecrets,
   assertStorageError,
+  deadPid,
   isDeno,
   runChild,
   sample,
@@ -129,6 +132,24 @@ describe("DenoKvStorage", { skip: !isDeno }, () => {
       const lease = await storage.acquireLease(1_000);
       assert.notEqual(lease, null);
       assert.notEqual((await kv.get<{ owner: string }>(leaseKey)).value?.owner, "other");
+      await lease!.release();
+    } finally {
+      kv.close();
+    }
+  });
+
+  test("a lease of a process of this machine that no longer runs is taken over at once", async () => {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const storage = new DenoKvStorage(kv);
+      const leaseKey = ["monzo-api", "credentials", "lease"];
+      const live = { owner: "other", expiresAt: Date.now() + 60_000, pid: await deadPid() };
+      await kv.set(leaseKey, { ...live, host: "another-machine" });
+      assert.equal(await storage.acquireLease(1_000), null);
+      await kv.set(leaseKey, { ...live, host: hostname() });
+      const lease = await storage.acquireLease(1_000);
+      assert.notEqual(lease, null);
+      assert.equal((await kv.get<{ pid: number }>(leaseKey)).value?.pid, process.pid);
       await lease!.release();
     } finally {
       kv.close();

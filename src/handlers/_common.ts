@@ -1,6 +1,6 @@
-// Private helpers shared by the credential handlers: errors, validation, leases, inspection.
+// Private helpers shared by the credential handlers: errors, validation, inspection.
 
-import { MonzoArgumentError, MonzoError, MonzoStorageError } from "../errors.ts";
+import { MonzoError, MonzoStorageError } from "../errors.ts";
 import type { Credentials } from "../storage.ts";
 
 /** A storage error naming the handler and the operation, and never a stored value. */
@@ -76,32 +76,6 @@ export function parseJson(text: string, handler: string, operation: string): unk
   } catch {
     throw storageError(handler, operation, "the stored content is not valid JSON");
   }
-}
-
-/** What a lease record holds, in Deno KV and in a lock file. */
-export interface LeaseRecord {
-  owner: string;
-  expiresAt: number;
-}
-
-/** Checks a lease's time to live and returns a fresh record for a new owner. */
-export function newLease(ttlMs: number): LeaseRecord {
-  if (typeof ttlMs !== "number" || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new MonzoArgumentError("ttlMs", "must be a positive number of milliseconds");
-  }
-  return { owner: crypto.randomUUID(), expiresAt: Date.now() + Math.ceil(ttlMs) };
-}
-
-/** The owner of a lease record, or `undefined` when `value` is not one. */
-export function leaseOwner(value: unknown): string | undefined {
-  const owner = (value as Partial<LeaseRecord> | null)?.owner;
-  return typeof owner === "string" ? owner : undefined;
-}
-
-/** True when `value` is a lease record that has not expired yet. */
-export function isLiveLease(value: unknown, now: number = Date.now()): boolean {
-  const expiresAt = (value as Partial<LeaseRecord> | null)?.expiresAt;
-  return leaseOwner(value) !== undefined && typeof expiresAt === "number" && expiresAt > now;
 }
 
 /** Resolves after `ms` milliseconds. */

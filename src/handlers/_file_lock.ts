@@ -11,16 +11,13 @@
 // not make the other processes wait for the lease to time out.
 
 import { link, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
-import process from "node:process";
 import type { StorageLease } from "../storage.ts";
-import { isLiveLease, leaseOwner, newLease, sleep } from "./_common.ts";
+import { sleep } from "./_common.ts";
+import { holderIsDead, isLiveLease, leaseOwner, newLease, thisProcess } from "./_lease.ts";
 
 const GUARD_STALE_MS = 10_000;
 const GUARD_ATTEMPTS = 50;
 const GUARD_RETRY_MS = 20;
-/** Who takes a lock or guard: enough to tell, on this machine, whether it still runs. */
-const SELF = { pid: process.pid, host: hostname() };
 
 interface SeenLock {
   record: unknown;
@@ -37,7 +34,7 @@ export async function acquireFileLock(
   staleMs: number,
 ): Promise<StorageLease | null> {
   const lease = newLease(ttlMs);
-  const content = JSON.stringify({ ...lease, ...SELF });
+  const content = JSON.stringify(lease);
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await createExclusive(lockPath, content)) {
       return { release: () => releaseFileLock(lockPath, lease.owner) };
@@ -73,32 +70,19 @@ function isStale(lock: SeenLock, staleMs: number): boolean {
   const now = Date.now();
   if (now - lock.mtimeMs > staleMs) return true;
   // Content that is not a lease yet is being written by its creator: wait for staleMs.
-  if (leaseOwner(lock.record) === undefined) return false;
-  return !isLiveLease(lock.record, now) || ownerIsDead(lock.record);
-}
-
-/** True when `record` was written by a process of this machine that no longer runs. */
-function ownerIsDead(record: unknown): boolean {
-  const { pid, host } = (record ?? {}) as { pid?: unknown; host?: unknown };
-  if (host !== SELF.host || typeof pid !== "number" || pid === SELF.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return errorCode(error) === "ESRCH";
-  }
+  return leaseOwner(lock.record) !== undefined && !isLiveLease(lock.record, now);
 }
 
 /** Runs `run` holding the guard; false (and `run` not called) when someone else holds it. */
 async function underGuard(lockPath: string, run: () => Promise<void>): Promise<boolean> {
   const guardPath = `${lockPath}.guard`;
-  if (!(await createExclusive(guardPath, JSON.stringify(SELF)))) {
+  if (!(await createExclusive(guardPath, JSON.stringify(thisProcess())))) {
     const guard = await readLock(guardPath);
-    if (guard && Date.now() - guard.mtimeMs <= GUARD_STALE_MS && !ownerIsDead(guard.record)) {
+    if (guard && Date.now() - guard.mtimeMs <= GUARD_STALE_MS && !holderIsDead(guard.record)) {
       return false;
     }
     await rm(guardPath, { force: true });
-    if (!(await createExclusive(guardPath, JSON.stringify(SELF)))) return false;
+    if (!(await createExclusive(guardPath, JSON.stringify(thisProcess())))) return false;
   }
   try {
     await run();

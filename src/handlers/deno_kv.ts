@@ -28,15 +28,8 @@
  */
 
 import { type Credentials, Storage, type StorageLease } from "../storage.ts";
-import {
-  checkCredentials,
-  guard,
-  inspectAsSummary,
-  isLiveLease,
-  leaseOwner,
-  newLease,
-  sleep,
-} from "./_common.ts";
+import { checkCredentials, guard, inspectAsSummary, sleep } from "./_common.ts";
+import { isLiveLease, leaseOwner, newLease } from "./_lease.ts";
 
 /** A Deno KV key, as this handler uses them. */
 export type DenoKvKey = readonly (string | number)[];
