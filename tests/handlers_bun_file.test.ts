@@ -2,7 +2,6 @@
 // processes run in the runtime running the tests.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { chmod, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";

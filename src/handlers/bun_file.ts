@@ -3,7 +3,8 @@
  * a refresh lease held as a lock file beside it.
  *
  * Safe for many instances and processes on one machine: the lock file (`<path>.lock`,
- * created with O_EXCL) lets one process at a time refresh. It is not for machines sharing a
+ * created exclusively, never seen half written) lets one process at a time refresh. A lock
+ * whose process no longer runs (killed mid-refresh) is taken over at once. It is not for machines sharing a
  * network file system. Named for Bun, it only needs `node:fs`, so it works in any runtime
  * that has it (Bun, Deno, Node).
  *

@@ -9,6 +9,10 @@
  * SQLite may answer "database is locked" under contention; the handler retries that a few
  * times with a short backoff. Open one `Deno.Kv` per process and share it.
  *
+ * A lease ends when released, or after its time to live; when its holder was a process of
+ * this machine that no longer runs (killed mid-refresh), the next instance takes it over at
+ * once. (It reads the host name for that; without `--allow-sys` leases just time out.)
+ *
  * Run with `--unstable-kv` (or `"unstable": ["kv"]` in `deno.json`).
  *
  * @example
