@@ -71,8 +71,8 @@ export function checkHttpUrl(value: unknown, name: string): string {
   return value as string;
 }
 
-/** A webhook target: https, or http on localhost / 127.0.0.1 only. */
-export function checkWebhookUrl(value: unknown, name: string): string {
+/** A URL Monzo calls or sends a browser to: https, or http on localhost / 127.0.0.1 only. */
+export function checkSecureUrl(value: unknown, name: string): string {
   const url = httpUrl(value);
   if (!url || (url.protocol === "http:" && !LOCAL_HOSTS.has(url.hostname))) {
     throw new MonzoArgumentError(
@@ -81,6 +81,36 @@ export function checkWebhookUrl(value: unknown, name: string): string {
     );
   }
   return value as string;
+}
+
+/** An API or authorisation base URL: absolute http(s); returned without a trailing slash. */
+export function checkBaseUrl(value: unknown, name: string): string {
+  const url = httpUrl(value);
+  if (!url) throw new MonzoArgumentError(name, "must be an absolute http(s) URL");
+  return url.href.replace(/\/+$/, "");
+}
+
+/** A string that may be left out (`undefined`, `null` or `""`), or else non-empty. */
+export function optionalText(value: unknown, name: string): string | undefined {
+  return value === undefined || value === null || value === "" ? undefined : checkText(value, name);
+}
+
+/** A finite number of at least `min`, when given. */
+export function checkNumber(value: unknown, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
+    throw new MonzoArgumentError(name, `must be a finite number ≥ ${min}`);
+  }
+  return value;
+}
+
+/** A whole number ≥ 0, when given. */
+export function checkCount(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw new MonzoArgumentError(name, "must be a whole number ≥ 0");
+  }
+  return value as number;
 }
 
 function httpUrl(value: unknown): URL | null {

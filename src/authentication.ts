@@ -24,6 +24,14 @@ import {
   type TransportConfig,
 } from "./http.ts";
 import type { Credentials, Storage, StorageLease } from "./storage.ts";
+import {
+  checkBaseUrl,
+  checkCount,
+  checkNumber,
+  checkSecureUrl,
+  checkText,
+  optionalText,
+} from "./_validate.ts";
 
 /**
  * Options of {@link Authentication}. Only the first three are required.
@@ -112,7 +120,6 @@ const TokenResponse = v.looseObject({
   refresh_token: v.optional(v.pipe(v.string(), v.minLength(1))),
 });
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const LEASE_POLL_MS = 100;
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 const DENO_INSPECT = Symbol.for("Deno.customInspect");
@@ -172,16 +179,16 @@ export class Authentication {
     if (!options || typeof options !== "object") {
       throw new MonzoArgumentError("options", "must be an object");
     }
-    this.#clientId = requireString(options.clientId, "clientId");
-    this.#clientSecret = requireString(options.clientSecret, "clientSecret");
-    this.#redirectUrl = checkRedirectUrl(options.redirectUrl);
-    this.#accessToken = optionalString(options.accessToken, "accessToken");
-    this.#refreshToken = optionalString(options.refreshToken, "refreshToken");
-    this.#expiry = optionalNumber(options.accessTokenExpiry, "accessTokenExpiry", 0);
-    this.#apiUrl = baseUrl(options.apiUrl ?? "https://api.monzo.com", "apiUrl");
+    this.#clientId = checkText(options.clientId, "clientId");
+    this.#clientSecret = checkText(options.clientSecret, "clientSecret");
+    this.#redirectUrl = checkSecureUrl(options.redirectUrl, "redirectUrl");
+    this.#accessToken = optionalText(options.accessToken, "accessToken");
+    this.#refreshToken = optionalText(options.refreshToken, "refreshToken");
+    this.#expiry = checkNumber(options.accessTokenExpiry, "accessTokenExpiry", 0);
+    this.#apiUrl = checkBaseUrl(options.apiUrl ?? "https://api.monzo.com", "apiUrl");
     this.#apiOrigin = new URL(this.#apiUrl).origin;
-    this.#authUrl = baseUrl(options.authUrl ?? "https://auth.monzo.com", "authUrl");
-    this.#skew = optionalNumber(options.refreshSkewSeconds, "refreshSkewSeconds", 0) ?? 60;
+    this.#authUrl = checkBaseUrl(options.authUrl ?? "https://auth.monzo.com", "authUrl");
+    this.#skew = checkNumber(options.refreshSkewSeconds, "refreshSkewSeconds", 0) ?? 60;
     if (options.now !== undefined && typeof options.now !== "function") {
       throw new MonzoArgumentError("now", "must be a function returning milliseconds");
     }
@@ -192,9 +199,9 @@ export class Authentication {
     }
     this.#transport = {
       fetch: options.fetch ? fetchImpl : (input, init) => globalThis.fetch(input, init),
-      timeoutMs: optionalNumber(options.timeoutMs, "timeoutMs", 1) ?? 30_000,
-      maxRetries: optionalInteger(options.maxRetries, "maxRetries") ?? 2,
-      retryDelayMs: optionalNumber(options.retryDelayMs, "retryDelayMs", 0) ?? 500,
+      timeoutMs: checkNumber(options.timeoutMs, "timeoutMs", 1) ?? 30_000,
+      maxRetries: checkCount(options.maxRetries, "maxRetries") ?? 2,
+      retryDelayMs: checkNumber(options.retryDelayMs, "retryDelayMs", 0) ?? 500,
       secrets: () => this.#secrets(),
     };
   }
@@ -324,7 +331,7 @@ export class Authentication {
    * @throws {MonzoArgumentError} When `state` is empty.
    */
   authorizationUrl(state: string): string {
-    requireString(state, "state");
+    checkText(state, "state");
     const url = new URL(this.#authUrl + "/");
     url.search = new URLSearchParams({
       client_id: this.#clientId,
@@ -359,11 +366,11 @@ export class Authentication {
    * @throws {MonzoStorageError} When a handler fails (the tokens are kept in memory).
    */
   async authenticate(code: string, options: AuthenticateOptions): Promise<Credentials> {
-    requireString(code, "code");
+    checkText(code, "code");
     if (!options || typeof options !== "object") {
       throw new MonzoArgumentError("options", "must be { state, expectedState }");
     }
-    requireString(options.expectedState, "options.expectedState");
+    checkText(options.expectedState, "options.expectedState");
     if (
       typeof options.state !== "string" || !timingSafeEqual(options.state, options.expectedState)
     ) {
@@ -418,8 +425,8 @@ export class Authentication {
    * @throws {MonzoError} One of its subclasses, by what failed.
    */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
-    requireString(method, "method");
-    requireString(path, "path");
+    checkText(method, "method");
+    checkText(path, "path");
     const verb = method.toUpperCase();
     let url: string, pathname: string, authorize: boolean;
     if (/^https?:\/\//i.test(path)) {
@@ -533,8 +540,8 @@ export class Authentication {
    * @throws {MonzoPermissionsError} When the approval did not come in time.
    */
   async waitForApproval(options: WaitForApprovalOptions = {}): Promise<void> {
-    const timeoutMs = optionalNumber(options.timeoutMs, "options.timeoutMs", 0) ?? 300_000;
-    const intervalMs = optionalNumber(options.intervalMs, "options.intervalMs", 0) ?? 2_000;
+    const timeoutMs = checkNumber(options.timeoutMs, "options.timeoutMs", 0) ?? 300_000;
+    const intervalMs = checkNumber(options.intervalMs, "options.intervalMs", 0) ?? 2_000;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
@@ -853,65 +860,4 @@ function timingSafeEqual(a: string, b: string): boolean {
   let diff = x.length ^ y.length;
   for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
   return diff === 0;
-}
-
-function requireString(value: unknown, name: string): string {
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new MonzoArgumentError(name, "must be a non-empty string");
-  }
-  return value;
-}
-
-function optionalString(value: unknown, name: string): string | undefined {
-  return value === undefined || value === null || value === ""
-    ? undefined
-    : requireString(value, name);
-}
-
-function optionalNumber(value: unknown, name: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
-    throw new MonzoArgumentError(name, `must be a finite number ≥ ${min}`);
-  }
-  return value;
-}
-
-function optionalInteger(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || (value as number) < 0) {
-    throw new MonzoArgumentError(name, "must be a whole number ≥ 0");
-  }
-  return value as number;
-}
-
-function baseUrl(value: unknown, name: string): string {
-  const text = requireString(value, name);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new MonzoArgumentError(name, "must be an absolute URL");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new MonzoArgumentError(name, "must be an http(s) URL");
-  }
-  return url.toString().replace(/\/+$/, "");
-}
-
-function checkRedirectUrl(value: unknown): string {
-  const text = requireString(value, "redirectUrl");
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new MonzoArgumentError("redirectUrl", "must be an absolute URL");
-  }
-  const local = LOCAL_HOSTS.has(url.hostname);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) {
-    throw new MonzoArgumentError(
-      "redirectUrl",
-      "must use https (http is allowed only for localhost and 127.0.0.1)",
-    );
-  }
-  return text;
 }

@@ -3,7 +3,7 @@
 import type { Authentication } from "../authentication.ts";
 import type { CallOptions, Webhook } from "../models.ts";
 import { WebhookBodySchema, WebhooksSchema } from "../_schemas.ts";
-import { checkId, checkOptions, checkWebhookUrl } from "../_validate.ts";
+import { checkId, checkOptions, checkSecureUrl } from "../_validate.ts";
 import { call } from "./_call.ts";
 
 /**
@@ -51,7 +51,7 @@ export class WebhooksApi {
   async create(accountId: string, url: string, options?: CallOptions): Promise<Webhook> {
     const form = {
       account_id: checkId(accountId, "accountId"),
-      url: checkWebhookUrl(url, "url"),
+      url: checkSecureUrl(url, "url"),
     };
     const { signal } = checkOptions(options);
     return (await call(this.#auth, "POST", "/webhooks", WebhookBodySchema, { form, signal }))
