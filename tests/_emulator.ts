@@ -17,15 +17,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
   return {
     emulator,
     url: server.url,
-    options: (extra = {}) => ({
-      clientId: emulator.client.id,
-      clientSecret: emulator.client.secret,
-      redirectUrl: emulator.client.redirectUris[0],
-      apiUrl: server.url,
-      authUrl: `${server.url}/auth`,
-      retryDelayMs: 1,
-      ...extra,
-    }),
+    options: (extra) => authOptions(emulator, server.url, extra),
     close: () => server.close(),
+  };
+}
+
+/** Options for an `Authentication` of the emulator's default client, served at `url`. */
+export function authOptions(
+  emulator: MonzoEmulator,
+  url: string,
+  extra: Partial<AuthenticationOptions> = {},
+): AuthenticationOptions {
+  return {
+    clientId: emulator.client.id,
+    clientSecret: emulator.client.secret,
+    redirectUrl: emulator.client.redirectUris[0],
+    apiUrl: url,
+    authUrl: `${url}/auth`,
+    retryDelayMs: 1,
+    ...extra,
   };
 }

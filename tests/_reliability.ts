@@ -7,6 +7,7 @@ import type { EmulatorOptions, EmulatorTokenSet } from "../src/testing/mod.ts";
 import { MonzoEmulator } from "../src/testing/mod.ts";
 import { isDropped } from "../src/testing/faults.ts";
 import { serveHandler } from "../src/testing/serve.ts";
+import { authOptions } from "./_emulator.ts";
 
 /** `Deno`, when running under Deno. */
 export const deno = (globalThis as {
@@ -109,15 +110,7 @@ export async function startRecordingEmulator(
       });
       return tokens;
     },
-    options: (extra = {}) => ({
-      clientId: emulator.client.id,
-      clientSecret: emulator.client.secret,
-      redirectUrl: emulator.client.redirectUris[0],
-      apiUrl: server.url,
-      authUrl: `${server.url}/auth`,
-      retryDelayMs: 1,
-      ...extra,
-    }),
+    options: (extra) => authOptions(emulator, server.url, extra),
     close: () => server.close(),
   };
 }
