@@ -5,6 +5,7 @@
 //   deno run -A bench/_serve.ts [transactionsPerDay]
 // It prints `BENCH_SERVER {json}` (see EmulatorInfo) and serves until its stdin closes.
 import process from "node:process";
+import { Authentication, Monzo } from "../mod.ts";
 import { MonzoEmulator, serveEmulator } from "../src/testing/mod.ts";
 import type { EmulatorOptions, EmulatorTokenSet } from "../src/testing/mod.ts";
 import { emulatorFromEnv, type EmulatorInfo } from "./_stats.ts";
@@ -56,6 +57,23 @@ export async function login(info: EmulatorInfo): Promise<EmulatorTokenSet> {
   const response = await fetch(`${info.url}/_bench/login`, { method: "POST" });
   if (!response.ok) throw new Error(`login failed: ${response.status} ${await response.text()}`);
   return await response.json() as EmulatorTokenSet;
+}
+
+/** A client with a fresh, approved login; also returns the token set it holds. */
+export async function loggedInClient(
+  info: EmulatorInfo,
+): Promise<{ monzo: Monzo; tokens: EmulatorTokenSet }> {
+  const tokens = await login(info);
+  const auth = new Authentication({
+    clientId: info.clientId,
+    clientSecret: info.clientSecret,
+    redirectUrl: info.redirectUrl,
+    apiUrl: info.url,
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    accessTokenExpiry: tokens.expiry,
+  });
+  return { monzo: new Monzo(auth), tokens };
 }
 
 if (import.meta.main) {

@@ -2,9 +2,8 @@
 // the emulator served on loopback. Rounds of sequential requests per side, the two sides
 // interleaved in chunks; the figure is the median of the per-round ratios.
 //   deno run -A bench/overhead.ts      bun bench/overhead.ts
-import { Authentication, Monzo } from "../mod.ts";
 import { envNumber, median, range, report } from "./_stats.ts";
-import { connect, login } from "./_serve.ts";
+import { connect, loggedInClient } from "./_serve.ts";
 
 const REQUESTS = envNumber("BENCH_OVERHEAD_REQUESTS", 2_000);
 const ROUNDS = envNumber("BENCH_OVERHEAD_ROUNDS", 5);
@@ -13,17 +12,7 @@ const CHUNK = 200;
 
 const served = await connect();
 const { info } = served;
-const tokens = await login(info);
-const auth = new Authentication({
-  clientId: info.clientId,
-  clientSecret: info.clientSecret,
-  redirectUrl: info.redirectUrl,
-  apiUrl: info.url,
-  accessToken: tokens.accessToken,
-  refreshToken: tokens.refreshToken,
-  accessTokenExpiry: tokens.expiry,
-});
-const monzo = new Monzo(auth);
+const { monzo, tokens } = await loggedInClient(info);
 const url = `${info.url}/balance?account_id=${encodeURIComponent(info.accountId)}`;
 const headers = { Authorization: `Bearer ${tokens.accessToken}` };
 

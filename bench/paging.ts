@@ -5,10 +5,9 @@
 // with the heap that one page (and the whole history) holds.
 // Each pass logs in again, so it runs inside the emulator's 5-minute full-history window.
 //   deno run -A --v8-flags=--expose-gc bench/paging.ts      bun bench/paging.ts
-import { Authentication, Monzo, type Transaction } from "../mod.ts";
+import type { Transaction } from "../mod.ts";
 import { envNumber, gc, heapUsed, median, range, report } from "./_stats.ts";
-import { connect, login } from "./_serve.ts";
-import type { EmulatorInfo } from "./_stats.ts";
+import { connect, loggedInClient, login } from "./_serve.ts";
 
 const TARGET = envNumber("BENCH_PAGING_TRANSACTIONS", 50_000);
 const PASSES = envNumber("BENCH_PAGING_PASSES", 2);
@@ -19,24 +18,9 @@ const served = await connect({ transactionsPerDay: Math.ceil(TARGET / 365) });
 const { info } = served;
 const since = new Date(Date.now() - 400 * 86_400_000); // before the seeded year
 
-async function client(info: EmulatorInfo): Promise<Monzo> {
-  const tokens = await login(info);
-  return new Monzo(
-    new Authentication({
-      clientId: info.clientId,
-      clientSecret: info.clientSecret,
-      redirectUrl: info.redirectUrl,
-      apiUrl: info.url,
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      accessTokenExpiry: tokens.expiry,
-    }),
-  );
-}
-
 /** The iterator, consuming each transaction as an app would (a running total). */
 async function iterate(): Promise<{ ms: number; count: number; total: number }> {
-  const monzo = await client(info);
+  const { monzo } = await loggedInClient(info);
   const start = performance.now();
   let count = 0, total = 0;
   for await (
@@ -83,7 +67,7 @@ async function rawLoop(): Promise<{ ms: number; count: number; total: number }> 
  * position in the page that moves from sample to sample.
  */
 async function heapPass(): Promise<{ base: number; peak: number; samples: number; count: number }> {
-  const monzo = await client(info);
+  const { monzo } = await loggedInClient(info);
   gc();
   const base = heapUsed();
   let peak = base, samples = 0, count = 0;
@@ -108,7 +92,7 @@ async function heapPass(): Promise<{ base: number; peak: number; samples: number
 
 /** The heap one parsed page holds, kept alive, after a GC either side. */
 async function pageHeap(): Promise<{ bytes: number; jsonBytes: number }> {
-  const monzo = await client(info);
+  const { monzo } = await loggedInClient(info);
   const kept: Transaction[][] = [];
   const pages = 10;
   const first = await monzo.transactions.list(info.accountId, {
