@@ -18,7 +18,6 @@ import {
   encodeParams,
   errorFromResponse,
   parseBody,
-  type ReadResponse,
   type RequestOptions,
   send,
   type TransportConfig,
@@ -193,12 +192,11 @@ export class Authentication {
       throw new MonzoArgumentError("now", "must be a function returning milliseconds");
     }
     this.#now = options.now ?? Date.now;
-    const fetchImpl = options.fetch ?? globalThis.fetch;
-    if (typeof fetchImpl !== "function") {
+    if (typeof (options.fetch ?? globalThis.fetch) !== "function") {
       throw new MonzoArgumentError("fetch", "must be a function (no global fetch was found)");
     }
     this.#transport = {
-      fetch: options.fetch ? fetchImpl : (input, init) => globalThis.fetch(input, init),
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       timeoutMs: checkNumber(options.timeoutMs, "timeoutMs", 1) ?? 30_000,
       maxRetries: checkCount(options.maxRetries, "maxRetries") ?? 2,
       retryDelayMs: checkNumber(options.retryDelayMs, "retryDelayMs", 0) ?? 500,
@@ -671,9 +669,9 @@ export class Authentication {
       return true;
     }
     // Evicted or replaced: another instance may have refreshed (or be storing its refresh).
-    await this.#adoptStored();
     const leaser = this.#leaser();
-    if (this.#accessToken === used && leaser) await release(await this.#leaseOrAdopt(leaser));
+    if (leaser) await release(await this.#leaseOrAdopt(leaser));
+    else await this.#adoptStored();
     return this.#accessToken !== used;
   }
 
@@ -686,10 +684,10 @@ export class Authentication {
   }
 
   async #refresh(): Promise<void> {
-    if (await this.#adoptStored()) return;
+    // Another instance may have refreshed already: adopt its stored tokens instead.
     const leaser = this.#leaser();
     const lease = leaser ? await this.#leaseOrAdopt(leaser) : null;
-    if (leaser && !lease) return;
+    if (leaser ? !lease : await this.#adoptStored()) return;
     if (!this.#refreshToken) {
       await release(lease);
       throw new MonzoAuthenticationError("There is no refresh token: the user must log in again.", {
@@ -770,7 +768,7 @@ export class Authentication {
       client_secret: this.#clientSecret,
     });
     // Never an Authorization header here, and never a retry: a refresh token works once.
-    const response: ReadResponse = await send(
+    const response = await send(
       this.#transport,
       label,
       `${this.#apiUrl}/oauth2/token`,
