@@ -241,7 +241,7 @@ function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
  * @param secrets The values to hide.
  * @returns The text without them.
  */
-export function scrub(text: string, secrets: readonly string[]): string {
+function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) if (secret) out = out.split(secret).join("[redacted]");
   return out;

@@ -4,7 +4,7 @@ import { MonzoError, MonzoStorageError } from "../errors.ts";
 import type { Credentials } from "../storage.ts";
 
 /** A storage error naming the handler and the operation, and never a stored value. */
-export function storageError(
+function storageError(
   handler: string,
   operation: string,
   problem: string,
