@@ -38,6 +38,13 @@ export function createApp(state: State): Hono {
       state.counters.tokenRequests++;
     }
     const fault = state.faults.take(request.method, url.pathname);
+    if (fault?.after) {
+      // Handled first (Monzo applied it), then the answer is late or lost.
+      await next();
+      const late = await faultResponse(fault, request);
+      if (late) c.res = late;
+      return;
+    }
     const response = fault && await faultResponse(fault, request);
     if (response) return response;
     await next();

@@ -204,6 +204,28 @@ export class MonzoEmulator {
   }
 
   /**
+   * What became of a token this emulator issued: `active` until a new login evicts it
+   * (`evicted`), a refresh replaces it (`rotated`) or a logout revokes it (`revoked`). An
+   * expired token stays `active` (its refresh token still works). Tests use it to check that
+   * a client kept the newest set.
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * const { accessToken } = emulator.login();
+   * console.log(emulator.tokenStatus(accessToken)); // "active"
+   * ```
+   *
+   * @param token An access token or a refresh token.
+   * @returns Its status, or `undefined` when the emulator never issued it.
+   */
+  tokenStatus(token: string): "active" | "evicted" | "rotated" | "revoked" | undefined {
+    return this.#state.oauth.statusOf(token);
+  }
+
+  /**
    * Moves the emulator clock forward (tokens expire, the 5-minute window closes).
    *
    * @example

@@ -158,6 +158,11 @@ export class OAuthStore {
     return record;
   }
 
+  /** The status of an access token or a refresh token; `undefined` when never issued. */
+  statusOf(token: string): TokenStatus | undefined {
+    return (this.#byAccess.get(token) ?? this.#byRefresh.get(token))?.status;
+  }
+
   /** How many active tokens of the user wait for approval. */
   pendingCount(userId: string): number {
     let pending = 0;

@@ -309,6 +309,12 @@ export interface EmulatorFault {
   count?: number;
   /** Chance (0..1) that a matching request is hit, from the seeded generator. Default 1. */
   probability?: number;
+  /**
+   * Apply the fault after the request was handled: Monzo applied it (a token grant rotated,
+   * a pot moved), then the answer is delayed (`delayMs`), lost (`drop`) or replaced. Default
+   * false: the fault hits before handling.
+   */
+  after?: boolean;
 }
 
 /**
