@@ -59,6 +59,17 @@ export class Random {
   }
 }
 
+/** Unguessable base-62 text (secrets are not seeded). */
+export function randomBase62(length: number): string {
+  let out = "";
+  while (out.length < length) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(length))) {
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62]; // 248 = 4 × 62: no bias
+    }
+  }
+  return out;
+}
+
 /** An unguessable, opaque, JWT-looking token (tokens and codes are not seeded). */
 export function opaqueToken(kind: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));

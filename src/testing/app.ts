@@ -1,6 +1,7 @@
 // The Hono app: request log, faults, routes and Monzo-shaped errors.
 import { Hono } from "hono";
 import { ApiError } from "./_errors.ts";
+import { checkOrigin, readBody } from "./_limits.ts";
 import { faultResponse } from "./faults.ts";
 import { bodies, Router } from "./router.ts";
 import { accountRoutes } from "./routes_accounts.ts";
@@ -22,10 +23,15 @@ export function createApp(state: State): Hono {
   const app = new Hono();
   app.use(async (c, next) => {
     const request = c.req.raw;
-    const bytes = new Uint8Array(await request.arrayBuffer());
-    bodies.set(request, bytes);
     const url = new URL(request.url);
-    if (url.pathname.startsWith(CONTROL_PREFIX)) return await next();
+    const control = url.pathname.startsWith(CONTROL_PREFIX);
+    // Another web page must not drive the emulator: no approving, no money, no new logins.
+    if (control || (request.method !== "GET" && url.pathname.startsWith("/auth"))) {
+      checkOrigin(request);
+    }
+    const bytes = await readBody(request, state.maxBodyBytes);
+    bodies.set(request, bytes);
+    if (control) return await next();
     state.logRequest({
       method: request.method,
       path: url.pathname,

@@ -10,6 +10,7 @@ import type {
   EmulatorFeedItem,
   EmulatorOptions,
   EmulatorRequest,
+  EmulatorSnapshot,
   EmulatorTokenSet,
   EmulatorTransaction,
   EmulatorTransactionInput,
@@ -223,6 +224,25 @@ export class MonzoEmulator {
    */
   tokenStatus(token: string): "active" | "evicted" | "rotated" | "revoked" | undefined {
     return this.#state.oauth.statusOf(token);
+  }
+
+  /**
+   * The clients and the active logins as JSON-ready data; pass it as the `restore` option of
+   * a new emulator to keep the logins across a restart.
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * emulator.login();
+   * const restarted = new MonzoEmulator({ restore: emulator.snapshot() });
+   * ```
+   *
+   * @returns A copy: later changes do not show in it.
+   */
+  snapshot(): EmulatorSnapshot {
+    return this.#state.snapshot();
   }
 
   /**

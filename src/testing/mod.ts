@@ -36,6 +36,7 @@ export type {
   EmulatorFeedItem,
   EmulatorOptions,
   EmulatorRequest,
+  EmulatorSnapshot,
   EmulatorTokenSet,
   EmulatorTransaction,
   EmulatorTransactionInput,

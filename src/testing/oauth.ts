@@ -1,5 +1,6 @@
 // OAuth state: authorization codes and token sets, with Monzo's rotation, eviction and approval rules.
 import { ApiError } from "./_errors.ts";
+import { MAP_LIMIT, remember } from "./_limits.ts";
 import { opaqueToken } from "./_random.ts";
 import type { Client } from "./models.ts";
 
@@ -31,6 +32,8 @@ interface CodeRecord {
 }
 
 const CODE_LIFETIME_MS = 10 * 60_000;
+/** Token sets kept for lookups; beyond it the oldest replaced ones are forgotten. */
+const TOKEN_LIMIT = 10 * MAP_LIMIT;
 
 function invalidGrant(code: string, message: string): ApiError {
   return new ApiError(code, message, { oauthError: "invalid_grant" });
@@ -64,14 +67,14 @@ export class OAuthStore {
   /** A single-use code, valid for 10 minutes; `approved` pre-approves the resulting token. */
   issueCode(clientId: string, userId: string, redirectUri: string, approved: boolean): string {
     const code = opaqueToken("code");
-    this.#codes.set(code, {
+    remember(this.#codes, code, {
       clientId,
       userId,
       redirectUri,
       approved,
       used: false,
       expiresAt: this.#now() + CODE_LIFETIME_MS,
-    });
+    }, MAP_LIMIT);
     return code;
   }
 
@@ -203,9 +206,30 @@ export class OAuthStore {
       scaAt,
       status: "active",
     };
+    this.#add(record);
+    return record;
+  }
+
+  /** Every token set that is still active, for {@link MonzoEmulator.snapshot}. */
+  activeRecords(): TokenRecord[] {
+    return [...this.#active.values()].filter((record) => record.status === "active");
+  }
+
+  /** Takes back token sets saved by a snapshot, each as the active one of its client and user. */
+  restore(records: TokenRecord[]): void {
+    for (const record of records) this.#add({ ...record, status: "active" });
+  }
+
+  #add(record: TokenRecord): void {
     this.#byAccess.set(record.accessToken, record);
     if (record.refreshToken) this.#byRefresh.set(record.refreshToken, record);
-    this.#active.set(`${client.id} ${userId}`, record);
-    return record;
+    this.#active.set(`${record.clientId} ${record.userId}`, record);
+    // Forget the oldest replaced sets (a reused one then reads as unknown: still refused).
+    for (const old of this.#byAccess.values()) {
+      if (this.#byAccess.size <= TOKEN_LIMIT) break;
+      if (old.status === "active") continue;
+      this.#byAccess.delete(old.accessToken);
+      if (old.refreshToken) this.#byRefresh.delete(old.refreshToken);
+    }
   }
 }

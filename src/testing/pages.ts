@@ -43,11 +43,18 @@ export function errorPage(message: string): Response {
 
 /** The emulated in-app approval: how many logins wait, and a button that approves them. */
 export function approvalPage(user: User, pending: number, approved?: number): Response {
-  const done = approved === undefined ? "" : `<p id="result">Approved ${approved} login(s).</p>`;
+  const done = approved === undefined
+    ? ""
+    : `<p id="result">Approved ${logins(approved)}.</p>`;
   return page(
     "Approve in the Monzo app",
     `<h1>Monzo app: ${escape(user.name)}</h1>${done}
-<p>${pending} login(s) waiting for approval.</p>
+<p>${logins(pending)} waiting for approval.</p>
 <form method="post" action="/auth/approve"><button id="approve" type="submit">Approve</button></form>`,
   );
+}
+
+/** "1 login", "2 logins", "no login". */
+function logins(count: number): string {
+  return count === 0 ? "no login" : `${count} login${count === 1 ? "" : "s"}`;
 }

@@ -1,5 +1,6 @@
 // POST /attachment/upload|register|deregister, and the upload URLs the emulator hosts itself.
 import { ApiError, badParam, notFound } from "./_errors.ts";
+import { remember, UPLOAD_LIMIT } from "./_limits.ts";
 import { httpUrl } from "./_params.ts";
 import { iso } from "./_time.ts";
 import type { Call, Router } from "./router.ts";
@@ -19,7 +20,7 @@ export function attachmentRoutes(router: Router): void {
     const key = `${session.user.id}-${state.rng.base62(16)}`;
     const fileUrl = `${call.url.origin}${UPLOADS}/${key}/${encodeURIComponent(fileName)}`;
     const signature = state.rng.base62(32);
-    state.pendingUploads.set(key, { fileUrl, signature, contentLength });
+    remember(state.pendingUploads, key, { fileUrl, signature, contentLength });
     return call.c.json({ file_url: fileUrl, upload_url: `${fileUrl}?Signature=${signature}` });
   });
 
@@ -35,7 +36,12 @@ export function attachmentRoutes(router: Router): void {
         `the upload has ${call.bytes.length} bytes but content_length was ${pending.contentLength}`,
       );
     }
-    call.state.uploads.set(pending.fileUrl, { contentType: call.contentType, bytes: call.bytes });
+    remember(
+      call.state.uploads,
+      pending.fileUrl,
+      { contentType: call.contentType, bytes: call.bytes },
+      UPLOAD_LIMIT,
+    );
     return new Response(null, { status: 200 });
   };
   router.open("PUT", `${UPLOADS}/:key/:file_name`, receive);
@@ -44,7 +50,12 @@ export function attachmentRoutes(router: Router): void {
     const pending = call.state.pendingUploads.get(call.param("key"));
     const upload = pending && call.state.uploads.get(pending.fileUrl);
     if (!upload) throw notFound("file", call.param("key"));
-    const headers = { "content-type": upload.contentType ?? "application/octet-stream" };
+    // Never the uploader's type: a file served as HTML would run scripts on this origin.
+    const headers = {
+      "content-type": "application/octet-stream",
+      "content-disposition": "attachment",
+      "x-content-type-options": "nosniff",
+    };
     return new Response(upload.bytes.slice(), { headers });
   });
 
@@ -65,7 +76,7 @@ export function attachmentRoutes(router: Router): void {
       created: iso(now),
     };
     tx.attachments = [...tx.attachments, attachment];
-    state.attachments.set(attachment.id, attachment);
+    remember(state.attachments, attachment.id, attachment);
     return call.c.json({ attachment });
   });
 

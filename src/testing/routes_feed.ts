@@ -1,5 +1,6 @@
 // POST /feed: basic feed items only.
 import { badParam } from "./_errors.ts";
+import { MAP_LIMIT } from "./_limits.ts";
 import { httpUrl } from "./_params.ts";
 import type { Router } from "./router.ts";
 import type { EmulatorFeedItem } from "./types.ts";
@@ -31,6 +32,7 @@ export function feedRoutes(router: Router): void {
     const item: EmulatorFeedItem = { accountId: account.id, type, params };
     if (url !== undefined) item.url = url;
     state.feedItems.push(item);
+    if (state.feedItems.length > MAP_LIMIT) state.feedItems.splice(0, 1);
     state.counters.feedItems++;
     return call.c.json({});
   });

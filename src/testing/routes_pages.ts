@@ -1,4 +1,5 @@
 // The browser side of auth.monzo.com, served under /auth: consent and the emulated in-app approval.
+import { remember } from "./_limits.ts";
 import type { Call, Router } from "./router.ts";
 import { approvalPage, consentPage, errorPage } from "./pages.ts";
 
@@ -17,7 +18,7 @@ export function pageRoutes(router: Router): void {
       return redirect(redirectUri, { error: "unsupported_response_type", state: stateParam });
     }
     const consentId = state.rng.base62(22);
-    state.consents.set(consentId, { clientId: client.id, redirectUri, state: stateParam });
+    remember(state.consents, consentId, { clientId: client.id, redirectUri, state: stateParam });
     return consentPage(client, state.world.user, consentId);
   };
   router.open("GET", "/auth", authorize);

@@ -1,5 +1,6 @@
 // GET /pots and PUT /pots/{id}/deposit|withdraw, idempotent on (pot, dedupe_id).
 import { ApiError, notFound, notYours } from "./_errors.ts";
+import { remember } from "./_limits.ts";
 import { iso } from "./_time.ts";
 import { isOwner, type Pot } from "./models.ts";
 import type { Call, Router } from "./router.ts";
@@ -71,7 +72,7 @@ function move(call: Call, session: Session, direction: "deposit" | "withdraw"): 
     includeInSpending: false,
   }));
   const result = { ...pot };
-  state.potMoves.set(key, result);
+  remember(state.potMoves, key, result);
   return call.c.json(result);
 }
 

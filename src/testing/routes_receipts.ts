@@ -1,5 +1,6 @@
 // PUT|GET|DELETE /transaction-receipts, scoped to the calling client.
 import { notFound } from "./_errors.ts";
+import { remember } from "./_limits.ts";
 import { validateReceipt } from "./receipts.ts";
 import type { Router } from "./router.ts";
 
@@ -13,7 +14,7 @@ export function receiptRoutes(router: Router): void {
     state.transaction(session, receipt.transaction_id);
     const key = `${session.client.id} ${receipt.external_id}`;
     const id = state.receipts.get(key)?.id ?? state.rng.id("receipt", state.now());
-    state.receipts.set(key, { ...receipt, id });
+    remember(state.receipts, key, { ...receipt, id });
     return call.c.json({});
   });
 

@@ -128,8 +128,10 @@ async function serveNode(
   hostname: string,
 ): Promise<ServedEmulator> {
   const http = await import("node:http");
+  const { Readable } = await import("node:stream");
+  const toWeb = (req: IncomingMessage) => Readable.toWeb(req) as ReadableStream<Uint8Array>;
   const server = http.createServer((req, res) => {
-    void respond(handler, req, res, hostname);
+    void respond(handler, req, res, hostname, toWeb);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -153,6 +155,7 @@ async function respond(
   req: IncomingMessage,
   res: ServerResponse,
   hostname: string,
+  toWeb: (req: IncomingMessage) => ReadableStream<Uint8Array>,
 ) {
   const aborted = new AbortController();
   res.on("close", () => aborted.abort());
@@ -162,13 +165,10 @@ async function respond(
     else if (value !== undefined) headers.set(name, value);
   }
   const method = req.method ?? "GET";
-  const body = method === "GET" || method === "HEAD" ? undefined : new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.on("data", (chunk: Uint8Array) => controller.enqueue(new Uint8Array(chunk)));
-      req.on("end", () => controller.close());
-      req.on("error", (error) => controller.error(error));
-    },
-  });
+  // Read as the handler pulls (a refused body is not buffered), and stopped when it cancels.
+  const body = method === "GET" || method === "HEAD"
+    ? undefined
+    : toWeb(req);
   const init = { method, headers, body, signal: aborted.signal, duplex: "half" };
   let response: Response;
   try {

@@ -1,6 +1,7 @@
 // All the emulator's mutable state, and the lookups every route needs.
 import { ApiError, notFound, notYours } from "./_errors.ts";
-import { Random } from "./_random.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "./_limits.ts";
+import { Random, randomBase62 } from "./_random.ts";
 import { DAY_MS, parseTimestamp } from "./_time.ts";
 import { Faults } from "./faults.ts";
 import { type Account, type Client, isOwner, type Pot, type User } from "./models.ts";
@@ -15,6 +16,7 @@ import type {
   EmulatorFeedItem,
   EmulatorOptions,
   EmulatorRequest,
+  EmulatorSnapshot,
   EmulatorTransaction,
   EmulatorTransactionInput,
   EmulatorUpload,
@@ -55,6 +57,7 @@ export class State {
   readonly webhooks: WebhookHub;
   readonly faults: Faults;
   readonly strictReceipts: boolean;
+  readonly maxBodyBytes: number;
   readonly counters: EmulatorCounters = {
     requests: 0,
     tokenRequests: 0,
@@ -83,6 +86,7 @@ export class State {
     this.rng = new Random(seed);
     this.faults = new Faults(new Random(seed ^ 0x5eed));
     this.strictReceipts = options.strictReceipts ?? false;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.world = seedWorld(this.rng, this.now(), options.transactionsPerDay ?? 4);
     this.users = new Map([this.world.user, this.world.partner].map((u) => [u.id, u]));
     this.oauth = new OAuthStore(
@@ -91,10 +95,51 @@ export class State {
       () => this.counters.refreshReuses++,
     );
     const fetcher = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.webhooks = new WebhookHub(fetcher, options.webhookRetryDelayMs ?? 1000, this.counters);
-    this.defaultClient = this.addClient({
-      redirectUris: ["http://localhost:8000/callback", "http://127.0.0.1:8000/callback"],
-    });
+    this.webhooks = new WebhookHub(
+      fetcher,
+      options.webhookRetryDelayMs ?? 1000,
+      this.counters,
+      options.allowRemoteWebhooks ?? false,
+    );
+    const [saved, ...others] = options.restore?.clients ?? [];
+    this.defaultClient = this.addClient(
+      saved ?? {
+        redirectUris: ["http://localhost:8000/callback", "http://127.0.0.1:8000/callback"],
+      },
+    );
+    for (const client of others) this.addClient(client);
+    if (options.restore) this.#restoreTokens(options.restore);
+  }
+
+  /** The clients and the active logins, to restart with (see {@link EmulatorSnapshot}). */
+  snapshot(): EmulatorSnapshot {
+    const users = [this.world.user.id, this.world.partner.id];
+    return {
+      version: 1,
+      clients: [...this.clients.values()].map(({ id, secret, redirectUris, confidential }) => ({
+        id,
+        secret,
+        redirectUris: [...redirectUris],
+        confidential,
+      })),
+      tokens: this.oauth.activeRecords().map(({ userId, status: _, ...record }) => ({
+        ...record,
+        user: users.indexOf(userId) === 1 ? "partner" : "user",
+      })),
+    };
+  }
+
+  #restoreTokens(snapshot: EmulatorSnapshot): void {
+    if (snapshot.version !== 1) throw new Error(`Unknown emulator snapshot ${snapshot.version}`);
+    this.oauth.restore(
+      snapshot.tokens
+        .filter((token) => this.clients.has(token.clientId))
+        .map(({ user, ...token }) => ({
+          ...token,
+          userId: user === "partner" ? this.world.partner.id : this.world.user.id,
+          status: "active" as const,
+        })),
+    );
   }
 
   /** Emulator time in epoch ms. */
@@ -111,7 +156,7 @@ export class State {
     const id = options.id ?? this.rng.id("oauth2client", this.now());
     const client: Client = {
       id,
-      secret: options.secret ?? `${confidential ? "mnzconf" : "mnzpub"}.${this.rng.base62(64)}`,
+      secret: options.secret ?? `${confidential ? "mnzconf" : "mnzpub"}.${randomBase62(64)}`,
       redirectUris: [...options.redirectUris],
       confidential,
       name: `Emulated app ${this.clients.size + 1}`,

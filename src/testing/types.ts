@@ -25,6 +25,49 @@ export interface EmulatorOptions {
   strictReceipts?: boolean;
   /** Average card transactions per day in the current account's year of history. Default 4. */
   transactionsPerDay?: number;
+  /** Request bodies larger than this are refused with 413. Default 4194304 (4 MiB). */
+  maxBodyBytes?: number;
+  /**
+   * Deliver webhooks to any URL. Default false: only to loopback URLs (`localhost`,
+   * `127.0.0.0/8`, `[::1]`); a delivery elsewhere counts as a failure and is not sent.
+   */
+  allowRemoteWebhooks?: boolean;
+  /**
+   * Clients and logins saved by {@link MonzoEmulator.snapshot}: a restarted emulator keeps
+   * them (the first client becomes the default client). Default: none.
+   */
+  restore?: EmulatorSnapshot;
+}
+
+/**
+ * What {@link MonzoEmulator.snapshot} saves: the clients and the active logins, as JSON. The
+ * made-up data (balances, pot moves, added transactions) is not in it: it starts afresh.
+ *
+ * @example Keep the logins across restarts
+ * ```ts
+ * import { type EmulatorSnapshot, MonzoEmulator } from "@monzo-api/client/testing";
+ *
+ * const saved: EmulatorSnapshot = JSON.parse(JSON.stringify(new MonzoEmulator().snapshot()));
+ * const restarted = new MonzoEmulator({ restore: saved });
+ * ```
+ */
+export interface EmulatorSnapshot {
+  /** The format, 1. */
+  version: 1;
+  /** Every client, the default one first. */
+  clients: EmulatorClient[];
+  /** The active token sets, with times in epoch milliseconds. */
+  tokens: {
+    accessToken: string;
+    refreshToken: string | null;
+    clientId: string;
+    /** The seeded user or the partner (their ids change with the seeding time). */
+    user: "user" | "partner";
+    issuedAt: number;
+    expiresAt: number;
+    approved: boolean;
+    scaAt: number | null;
+  }[];
 }
 
 /**

@@ -1,4 +1,5 @@
 // Webhook registrations and the delivery of `transaction.created` events, with retries.
+import { isLoopbackUrl, remember } from "./_limits.ts";
 import type { Random } from "./_random.ts";
 import { sleep } from "./_time.ts";
 import type { EmulatorCounters } from "./types.ts";
@@ -20,16 +21,23 @@ export class WebhookHub {
   readonly #fetch: typeof fetch;
   readonly #baseDelayMs: number;
   readonly #counters: EmulatorCounters;
+  readonly #anyHost: boolean;
 
-  constructor(fetcher: typeof fetch, baseDelayMs: number, counters: EmulatorCounters) {
+  constructor(
+    fetcher: typeof fetch,
+    baseDelayMs: number,
+    counters: EmulatorCounters,
+    anyHost: boolean,
+  ) {
     this.#fetch = fetcher;
     this.#baseDelayMs = baseDelayMs;
     this.#counters = counters;
+    this.#anyHost = anyHost;
   }
 
   create(rng: Random, nowMs: number, clientId: string, accountId: string, url: string): Webhook {
     const hook = { id: rng.id("webhook", nowMs), account_id: accountId, url };
-    this.#hooks.set(hook.id, { ...hook, clientId });
+    remember(this.#hooks, hook.id, { ...hook, clientId });
     return hook;
   }
 
@@ -64,6 +72,11 @@ export class WebhookHub {
   }
 
   async #deliver(hookId: string, url: string, body: string): Promise<void> {
+    // Posting anywhere on behalf of whoever registered a URL would make the emulator a proxy.
+    if (!this.#anyHost && !isLoopbackUrl(url)) {
+      this.#counters.webhookFailures++;
+      return;
+    }
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       if (attempt > 1) await sleep(this.#baseDelayMs * 2 ** (attempt - 2));
       if (!this.#hooks.has(hookId)) return;
