@@ -1,5 +1,7 @@
 // The valibot schemas of Monzo's responses (private: JSR wants plain interfaces in the public
-// API) and `parse`, which turns the first mismatch into a MonzoResponseError with its path.
+// API), each with its check-only twin derived at load (`_check.ts`), and `parse`, which returns
+// a conforming body as it is and turns the first mismatch into a MonzoResponseError with its
+// path (valibot runs only then).
 //
 // Kept cheap on purpose: no transforms, no regexes; timestamps are checked to be strings only.
 // Only the fields Monzo documents are checked. Fields merely observed in real responses are
@@ -7,6 +9,7 @@
 // breaks a call. Each schema is typed against its model, so the two cannot disagree.
 
 import * as v from "valibot";
+import { type Check, deriveCheck } from "./_check.ts";
 import { MonzoResponseError } from "./errors.ts";
 import type {
   Account,
@@ -17,13 +20,23 @@ import type {
   Receipt,
   ReceiptItem,
   Transaction,
+  TransactionCreatedEvent,
   Webhook,
-  WebhookEvent,
   WhoAmI,
 } from "./models.ts";
 
 /** A schema whose output is the model `T`. */
-export type Schema<T> = v.GenericSchema<unknown, T>;
+type Schema<T> = v.GenericSchema<unknown, T>;
+
+/** A schema and its check, for `parse`. */
+export interface Checked<T> {
+  readonly schema: Schema<T>;
+  readonly check: Check;
+}
+
+function checked<T>(schema: Schema<T>): Checked<T> {
+  return { schema, check: deriveCheck(schema) };
+}
 
 const str = v.string();
 const num = v.number();
@@ -35,26 +48,26 @@ const optBool = v.optional(bool);
 /** Parse options: only the first issue is reported, so stop at it. */
 const CONFIG = { abortEarly: true, abortPipeEarly: true } as const;
 
-export const WhoAmISchema: Schema<WhoAmI> = v.looseObject({
+export const WhoAmISchema: Checked<WhoAmI> = checked(v.looseObject({
   authenticated: bool,
   client_id: str,
   user_id: str,
-});
+}));
 
 const AccountSchema: Schema<Account> = v.looseObject({ id: str, description: str, created: str });
 
-export const AccountsSchema: Schema<{ accounts: Account[] }> = v.object({
+export const AccountsSchema: Checked<{ accounts: Account[] }> = checked(v.object({
   accounts: v.array(AccountSchema),
-});
+}));
 
-export const BalanceSchema: Schema<Balance> = v.looseObject({
+export const BalanceSchema: Checked<Balance> = checked(v.looseObject({
   balance: num,
   total_balance: num,
   currency: str,
   spend_today: num,
-});
+}));
 
-export const PotSchema: Schema<Pot> = v.looseObject({
+const PotObject: Schema<Pot> = v.looseObject({
   id: str,
   name: str,
   style: str,
@@ -65,7 +78,9 @@ export const PotSchema: Schema<Pot> = v.looseObject({
   deleted: bool,
 });
 
-export const PotsSchema: Schema<{ pots: Pot[] }> = v.object({ pots: v.array(PotSchema) });
+export const PotSchema: Checked<Pot> = checked(PotObject);
+
+export const PotsSchema: Checked<{ pots: Pot[] }> = checked(v.object({ pots: v.array(PotObject) }));
 
 const MerchantSchema: Schema<Merchant> = v.looseObject({
   id: str,
@@ -110,22 +125,22 @@ const TransactionSchema: Schema<Transaction> = v.looseObject({
   decline_reason: optStr,
 });
 
-export const TransactionBodySchema: Schema<{ transaction: Transaction }> = v.object({
+export const TransactionBodySchema: Checked<{ transaction: Transaction }> = checked(v.object({
   transaction: TransactionSchema,
-});
+}));
 
-export const TransactionsSchema: Schema<{ transactions: Transaction[] }> = v.object({
+export const TransactionsSchema: Checked<{ transactions: Transaction[] }> = checked(v.object({
   transactions: v.array(TransactionSchema),
-});
+}));
 
-export const UploadSchema: Schema<{ file_url: string; upload_url: string }> = v.object({
+export const UploadSchema: Checked<{ file_url: string; upload_url: string }> = checked(v.object({
   file_url: str,
   upload_url: str,
-});
+}));
 
-export const AttachmentBodySchema: Schema<{ attachment: Attachment }> = v.object({
+export const AttachmentBodySchema: Checked<{ attachment: Attachment }> = checked(v.object({
   attachment: AttachmentSchema,
-});
+}));
 
 const lineEntries = { amount: num, currency: str };
 const itemEntries = {
@@ -173,31 +188,41 @@ const ReceiptSchema: Schema<Receipt> = v.looseObject({
   })),
 });
 
-export const ReceiptBodySchema: Schema<{ receipt: Receipt }> = v.object({ receipt: ReceiptSchema });
+export const ReceiptBodySchema: Checked<{ receipt: Receipt }> = checked(
+  v.object({ receipt: ReceiptSchema }),
+);
 
 const WebhookSchema: Schema<Webhook> = v.looseObject({ id: str, account_id: str, url: str });
 
-export const WebhookBodySchema: Schema<{ webhook: Webhook }> = v.object({
+export const WebhookBodySchema: Checked<{ webhook: Webhook }> = checked(v.object({
   webhook: WebhookSchema,
-});
+}));
 
-export const WebhooksSchema: Schema<{ webhooks: Webhook[] }> = v.object({
+export const WebhooksSchema: Checked<{ webhooks: Webhook[] }> = checked(v.object({
   webhooks: v.array(WebhookSchema),
-});
+}));
 
-export const WebhookEventSchema: Schema<WebhookEvent> = v.looseObject({
+/** Any webhook event: a type, and data of any shape (Monzo may add event types). */
+export const WebhookEnvelopeSchema: Checked<{ type: string; data: unknown }> = checked(
+  v.looseObject({ type: str, data: v.unknown() }),
+);
+
+export const TransactionCreatedSchema: Checked<TransactionCreatedEvent> = checked(v.looseObject({
   type: v.literal("transaction.created"),
   data: TransactionSchema,
-});
+}));
 
 /**
- * Checks `value` against `schema` and returns it typed.
+ * Checks `value` against a schema and returns it typed: the value itself when it conforms
+ * (nothing is copied); otherwise valibot finds the first mismatch for the error.
  *
  * @param label Where the value came from, for the message (`GET /balance`).
  * @throws {MonzoResponseError} Naming the first bad field, with its dotted `path`.
  */
-export function parse<T>(schema: Schema<T>, value: unknown, label: string): T {
-  const result = v.safeParse(schema, value, CONFIG);
+export function parse<T>(checked: Checked<T>, value: unknown, label: string): T {
+  if (checked.check(value)) return value as T;
+  const result = v.safeParse(checked.schema, value, CONFIG);
+  // Unreachable while the check and valibot agree (tests/fast_check.test.ts proves they do).
   if (result.success) return result.output;
   const issue = result.issues[0];
   const path = v.getDotPath(issue) ?? "";

@@ -606,17 +606,17 @@ export interface Webhook {
 }
 
 /**
- * A webhook POST body: a new transaction, with its merchant expanded (or null).
+ * The webhook event Monzo documents: a new transaction, with its merchant expanded (or null).
  *
  * @example
  * ```ts
- * import { parseWebhookEvent, type WebhookEvent } from "@monzo-api/client";
+ * import { isTransactionCreated, parseWebhookEvent } from "@monzo-api/client";
  * declare const body: string;
- * const event: WebhookEvent = parseWebhookEvent(body);
- * console.log(event.data.amount, event.data.description);
+ * const event = parseWebhookEvent(body);
+ * if (isTransactionCreated(event)) console.log(event.data.amount, event.data.description);
  * ```
  */
-export interface WebhookEvent {
+export interface TransactionCreatedEvent {
   /** The only documented event type. */
   type: "transaction.created";
   /** The new transaction. */
@@ -624,6 +624,42 @@ export interface WebhookEvent {
   /** Fields Monzo added later. */
   [key: string]: unknown;
 }
+
+/**
+ * A webhook event of a type this client does not know yet (Monzo may add some, such as
+ * `transaction.updated`): its `type` and its raw `data`, unchecked.
+ *
+ * @example
+ * ```ts
+ * import { isTransactionCreated, parseWebhookEvent } from "@monzo-api/client";
+ * declare const body: string;
+ * const event = parseWebhookEvent(body);
+ * if (!isTransactionCreated(event)) console.log("not handled yet:", event.type);
+ * ```
+ */
+export interface OtherWebhookEvent {
+  /** The event's type, for example `transaction.updated`. */
+  type: string;
+  /** The event's payload, as Monzo sent it. */
+  data: unknown;
+  /** Other fields of the body. */
+  [key: string]: unknown;
+}
+
+/**
+ * A webhook POST body, as `parseWebhookEvent` returns it: a checked
+ * {@link TransactionCreatedEvent}, or an {@link OtherWebhookEvent}. Narrow it with
+ * `isTransactionCreated`.
+ *
+ * @example
+ * ```ts
+ * import { isTransactionCreated, parseWebhookEvent, type WebhookEvent } from "@monzo-api/client";
+ * declare const body: string;
+ * const event: WebhookEvent = parseWebhookEvent(body);
+ * if (isTransactionCreated(event)) console.log(event.data.amount);
+ * ```
+ */
+export type WebhookEvent = TransactionCreatedEvent | OtherWebhookEvent;
 
 /**
  * Options of `accounts.list`.

@@ -2,7 +2,12 @@
 // and parseWebhookEvent.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MonzoHTTPError, MonzoResponseError, parseWebhookEvent } from "../mod.ts";
+import {
+  isTransactionCreated,
+  MonzoHTTPError,
+  MonzoResponseError,
+  parseWebhookEvent,
+} from "../mod.ts";
 import { serveHandler } from "../src/testing/serve.ts";
 import {
   assertNoBody,
@@ -57,7 +62,7 @@ test("a transaction.created event reaches a local server and parses", async () =
       await emulator.deliveries();
       assert.equal(bodies.length, 1);
       const event = parseWebhookEvent(bodies[0]);
-      assert.equal(event.type, "transaction.created");
+      assert.ok(isTransactionCreated(event));
       assert.equal(event.data.id, tx.id);
       assert.equal(event.data.amount, -450);
       assert.ok(event.data.merchant && typeof event.data.merchant === "object");
@@ -86,14 +91,27 @@ test("parseWebhookEvent throws MonzoResponseError naming what is wrong", () => {
     });
   fails("{not json", "", /^webhook event: the body is not JSON$/);
   fails(null, "", /^webhook event: body expected Object/);
-  fails(
-    { type: "account.updated", data },
-    "type",
-    /^webhook event: type expected "transaction.created"/,
-  );
+  fails({ data }, "type", /type is missing/);
+  fails({ type: 7, data }, "type", /type expected string/);
   fails({ type: "transaction.created", data: { ...data, amount: "1" } }, "data.amount");
   fails({ type: "transaction.created" }, "data", /data is missing/);
+  fails({ type: "transaction.updated" }, "data", /data is missing/);
   assert.equal(parseWebhookEvent({ type: "transaction.created", data, extra: 1 }).extra, 1);
+});
+
+test("parseWebhookEvent returns an event of a type Monzo may add, with its raw data", () => {
+  const data = { id: "tx_1", amount: "not checked", nested: { deep: [1] } };
+  const body = JSON.stringify({ type: "transaction.updated", data, at: 1 });
+  const event = parseWebhookEvent(body);
+  assert.equal(event.type, "transaction.updated");
+  assert.equal(isTransactionCreated(event), false);
+  assert.deepEqual(event.data, data);
+  assert.equal(event.at, 1);
+  // A documented type is still checked precisely.
+  assert.throws(
+    () => parseWebhookEvent({ type: "transaction.created", data }),
+    (error: unknown) => error instanceof MonzoResponseError && error.path === "data.amount",
+  );
 });
 
 test("webhook methods check their arguments before sending anything", async () => {

@@ -1058,8 +1058,8 @@ test(
           expect: response(""),
         },
         {
-          name: "webhook: another event type",
-          call: () => parseWebhookEvent({ type: "transaction.updated", data: tx }),
+          name: "webhook: a type that is not a string",
+          call: () => parseWebhookEvent({ type: 7, data: tx }),
           expect: response("type"),
         },
         {
