@@ -93,22 +93,59 @@ export interface RequestOptions {
  * @returns The encoded parameters.
  */
 export function encodeParams(params: Params): URLSearchParams {
-  const out = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
+  return new URLSearchParams(encodeQuery(params));
+}
+
+/**
+ * Encodes parameters with Monzo's bracket conventions into a query string or form body
+ * (without `?`), exactly as `URLSearchParams` serialises them, without building one.
+ *
+ * @param params The parameters.
+ * @returns `key=value&key[]=a&...`, or `""` when every value is empty.
+ */
+export function encodeQuery(params: Params): string {
+  let out = "";
+  for (const key in params) {
+    const value = params[key];
     if (value === undefined || value === null) continue;
-    if (Array.isArray(value)) {
+    if (typeof value !== "object") {
+      out += `${out ? "&" : ""}${component(key)}=${component(String(value))}`;
+    } else if (Array.isArray(value)) {
+      const name = component(`${key}[]`);
       for (const item of value) {
-        if (item !== undefined && item !== null) out.append(`${key}[]`, String(item));
-      }
-    } else if (typeof value === "object") {
-      for (const [sub, item] of Object.entries(value)) {
-        if (item !== undefined && item !== null) out.append(`${key}[${sub}]`, String(item));
+        if (item !== undefined && item !== null) {
+          out += `${out ? "&" : ""}${name}=${component(String(item))}`;
+        }
       }
     } else {
-      out.append(key, String(value));
+      for (const sub in value) {
+        const item = (value as { readonly [key: string]: ParamScalar })[sub];
+        if (item !== undefined && item !== null) {
+          out += `${out ? "&" : ""}${component(`${key}[${sub}]`)}=${component(String(item))}`;
+        }
+      }
     }
   }
   return out;
+}
+
+const PLAIN = /^[\w.*-]*$/;
+const DIFFERENT = /[!'()~]|%20/g;
+
+/** One name or value, form-urlencoded (what `URLSearchParams` does, for any string). */
+function component(text: string): string {
+  if (PLAIN.test(text)) return text;
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(text);
+  } catch {
+    // A lone surrogate: URLSearchParams writes U+FFFD for it.
+    return new URLSearchParams([["", text]]).toString().slice(1);
+  }
+  return encoded.replace(
+    DIFFERENT,
+    (c) => c === "%20" ? "+" : `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /** The transport settings an `Authentication` passes down. */
@@ -134,12 +171,13 @@ export interface ReadResponse {
 }
 
 /**
- * Sends one request, retrying safe ones, and reads its body.
+ * Sends one request, retrying safe ones, and reads its body. Each attempt, its body read
+ * included, is aborted after `config.timeoutMs`.
  *
  * @param config The transport settings.
  * @param label `METHOD /path`, for messages.
  * @param url The absolute URL.
- * @param init The request (its `signal` is replaced by one that also times out).
+ * @param init The request (its `signal` is combined with the attempt's timeout).
  * @param idempotent Whether the request may be sent again.
  * @returns The status, headers and body text of the final attempt.
  */
@@ -150,50 +188,102 @@ export async function send(
   init: RequestInit,
   idempotent: boolean,
 ): Promise<ReadResponse> {
+  const caller = init.signal ?? undefined;
   for (let attempt = 0;; attempt++) {
     const canRetry = idempotent && attempt < config.maxRetries;
+    const deadline = arm(config.timeoutMs);
+    const timeout = deadline.controller.signal;
     let result: ReadResponse;
     try {
-      result = await attemptOnce(config, label, url, init);
-    } catch (error) {
-      if (!canRetry || !(error instanceof MonzoNetworkError) || init.signal?.aborted) throw error;
-      await sleep(backoff(config.retryDelayMs, attempt), init.signal);
+      const signal = caller ? AbortSignal.any([caller, timeout]) : timeout;
+      const response = await config.fetch(url, { ...init, signal });
+      result = { status: response.status, headers: response.headers, text: await response.text() };
+    } catch (cause) {
+      if (caller?.aborted) throw caller.reason;
+      const timedOut = timeout.aborted;
+      const reason = timedOut
+        ? `timed out after ${config.timeoutMs} ms`
+        : `failed: ${scrub(String((cause as Error)?.message ?? cause), config.secrets())}`;
+      const error = new MonzoNetworkError(`${label} ${reason}`, { timedOut, cause });
+      if (!canRetry) throw error;
+      await sleep(backoff(config.retryDelayMs, attempt), caller);
       continue;
+    } finally {
+      disarm(deadline);
     }
     if (!canRetry || !RETRYABLE_STATUS.has(result.status)) return result;
     const retryAfter = parseRetryAfter(result.headers.get("retry-after"));
     if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_S) return result;
     await sleep(
       retryAfter === undefined ? backoff(config.retryDelayMs, attempt) : retryAfter * 1000,
-      init.signal,
+      caller,
     );
   }
 }
 
-async function attemptOnce(
-  config: TransportConfig,
-  label: string,
-  url: string,
-  init: RequestInit,
-): Promise<ReadResponse> {
-  // A timer cleared at the end, rather than AbortSignal.timeout, so that thousands of quick
-  // requests do not leave thousands of pending timers behind.
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), config.timeoutMs);
-  const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
-  try {
-    const response = await config.fetch(url, { ...init, signal });
-    return { status: response.status, headers: response.headers, text: await response.text() };
-  } catch (error) {
-    if (init.signal?.aborted) throw init.signal.reason;
-    const timedOut = timeout.signal.aborted;
-    const reason = timedOut
-      ? `timed out after ${config.timeoutMs} ms`
-      : `failed: ${scrub(String((error as Error)?.message ?? error), config.secrets())}`;
-    throw new MonzoNetworkError(`${label} ${reason}`, { timedOut, cause: error });
-  } finally {
-    clearTimeout(timer);
+// Timeouts: one timer for every attempt in flight, rather than a setTimeout/clearTimeout pair
+// per attempt (which costs more than the rest of a request on some runtimes). Attempts are
+// watched in a set; the timer is armed for the earliest deadline, and when it fires it aborts
+// the attempts past theirs and re-arms for the next. It is unref'd: an attempt in flight keeps
+// the process alive by its own I/O, and a finished one leaves nothing that holds it open.
+// Workers run timers only inside the request that set them, so there each attempt has its own.
+
+/** An attempt's deadline: when to abort its controller. */
+interface Deadline {
+  readonly controller: AbortController;
+  readonly at: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+const OWN_TIMERS = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ===
+  "Cloudflare-Workers";
+const watched = new Set<Deadline>();
+let sweeper: ReturnType<typeof setTimeout> | undefined;
+let sweepAt = Infinity;
+
+/** Starts watching a new attempt, to be aborted `ms` from now. */
+function arm(ms: number): Deadline {
+  const deadline: Deadline = { controller: new AbortController(), at: Date.now() + ms };
+  if (OWN_TIMERS) {
+    deadline.timer = setTimeout(() => deadline.controller.abort(), ms);
+  } else {
+    watched.add(deadline);
+    if (deadline.at < sweepAt) schedule(deadline.at);
   }
+  return deadline;
+}
+
+/** Stops watching an attempt (it finished). The timer stays armed: it finds nothing to do. */
+function disarm(deadline: Deadline): void {
+  if (deadline.timer === undefined) watched.delete(deadline);
+  else clearTimeout(deadline.timer);
+}
+
+function schedule(at: number): void {
+  if (sweeper !== undefined) clearTimeout(sweeper);
+  sweepAt = at;
+  sweeper = setTimeout(sweep, Math.max(0, at - Date.now()));
+  unref(sweeper);
+}
+
+function sweep(): void {
+  sweeper = undefined;
+  sweepAt = Infinity;
+  const now = Date.now();
+  let next = Infinity;
+  for (const deadline of watched) {
+    if (deadline.at <= now) {
+      watched.delete(deadline);
+      deadline.controller.abort();
+    } else if (deadline.at < next) next = deadline.at;
+  }
+  if (next !== Infinity) schedule(next);
+}
+
+/** Lets the process exit while only this timer is pending (Node and Bun; Deno). */
+function unref(timer: ReturnType<typeof setTimeout>): void {
+  if (typeof timer === "object") (timer as { unref?: () => void }).unref?.();
+  else (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(timer);
 }
 
 /**
@@ -255,7 +345,8 @@ function scrub(text: string, secrets: readonly string[]): string {
  * @returns The JSON value.
  */
 export function parseBody(response: ReadResponse, label: string): unknown {
-  if (response.text.trim() === "") return undefined;
+  const { text } = response;
+  if (text === "" || (text.charCodeAt(0) <= 32 && text.trim() === "")) return undefined;
   try {
     return JSON.parse(response.text);
   } catch (cause) {

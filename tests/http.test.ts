@@ -1,6 +1,11 @@
 // The wire: encoding, retries, timeouts and the mapping of every error status.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import process from "node:process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import {
   Authentication,
   MonzoAuthenticationError,
@@ -12,7 +17,13 @@ import {
   MonzoResponseError,
   MonzoServerError,
 } from "../mod.ts";
-import { encodeParams, parseRetryAfter } from "../src/http.ts";
+import {
+  encodeParams,
+  encodeQuery,
+  parseRetryAfter,
+  send,
+  type TransportConfig,
+} from "../src/http.ts";
 import { type ServedEmulator, startEmulator } from "./_emulator.ts";
 
 async function withAuth(
@@ -236,4 +247,124 @@ test("an aborted request rejects with the abort reason and is not retried", asyn
       /user gave up/,
     );
   });
+});
+
+/** A loopback server whose handler is given; resolves with its URL and a closer. */
+async function serveRaw(
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(handler);
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function transport(timeoutMs: number): TransportConfig {
+  return {
+    fetch: (input, init) => fetch(input, init),
+    timeoutMs,
+    maxRetries: 0,
+    retryDelayMs: 1,
+    secrets: () => [],
+  };
+}
+
+test("the timeout covers the body: headers in time, a body that stalls, times out", async () => {
+  const server = await serveRaw((_request, response) => {
+    response.writeHead(200, { "content-type": "application/json" });
+    response.write('{"accounts":[');
+  });
+  try {
+    await assert.rejects(
+      send(transport(200), "GET /accounts", `${server.url}/accounts`, {}, true),
+      (e) => e instanceof MonzoNetworkError && e.timedOut,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+test("one timer serves attempts of different deadlines: a short one added later still fires", async () => {
+  const server = await serveRaw((request, response) => {
+    // /slow answers after the short attempt's deadline and before the long one's.
+    const answer = () => response.end(JSON.stringify({ path: request.url }));
+    if (request.url === "/stall") return;
+    setTimeout(answer, request.url === "/slow" ? 400 : 0);
+  });
+  try {
+    const long = send(transport(20_000), "GET /slow", `${server.url}/slow`, {}, true);
+    const short = send(transport(100), "GET /stall", `${server.url}/stall`, {}, true);
+    await assert.rejects(short, (e) => e instanceof MonzoNetworkError && e.timedOut);
+    assert.equal(JSON.parse((await long).text).path, "/slow");
+    // Many quick attempts in a row, each watched and released: none is aborted.
+    for (let i = 0; i < 50; i++) {
+      const quick = await send(transport(5_000), "GET /q", `${server.url}/q${i}`, {}, true);
+      assert.equal(JSON.parse(quick.text).path, `/q${i}`);
+    }
+    // And a short deadline after all of them still fires.
+    await assert.rejects(
+      send(transport(100), "GET /stall", `${server.url}/stall`, {}, true),
+      (e) => e instanceof MonzoNetworkError && e.timedOut,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+test("a finished request leaves no timer that keeps the process alive", async () => {
+  const runtime = (globalThis as { Deno?: unknown; Bun?: unknown }).Deno
+    ? ["run", "-A", "--no-check"]
+    : (globalThis as { Bun?: unknown }).Bun
+    ? []
+    : ["--import", "tsx"];
+  const server = await serveRaw((_request, response) => response.end("{}"));
+  try {
+    const script = fileURLToPath(new URL("./fixtures/http_one_request.ts", import.meta.url));
+    const child = spawn(process.execPath, [...runtime, script, server.url], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (chunk) => out += chunk);
+    // The request's timeout is 10 minutes: an exit before the test runner's own limit means
+    // nothing waited for it.
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    assert.equal(code, 0);
+    assert.equal(out.trim(), "200 {}");
+  } finally {
+    await server.close();
+  }
+});
+
+test("encodeQuery writes exactly what URLSearchParams writes, for any text", () => {
+  const texts = [
+    "plain",
+    "a b",
+    "!'()~*-._",
+    "2026-05-01T00:00:00.000Z",
+    "£5 ☕ 🍕",
+    "ümlaut/?#[]@$,;+=%&",
+    "\uD800lone",
+    "",
+  ];
+  for (const text of texts) {
+    const params = { [text || "k"]: text, list: [text, null, text], map: { [text]: text } };
+    const expected = new URLSearchParams();
+    expected.append(text || "k", text);
+    expected.append("list[]", text), expected.append("list[]", text);
+    expected.append(`map[${text}]`, text);
+    assert.equal(encodeQuery(params), expected.toString(), JSON.stringify(text));
+  }
+  assert.equal(encodeQuery({ a: undefined, b: null, c: [] }), "");
 });
