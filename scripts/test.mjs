@@ -19,6 +19,8 @@ const entries = [
   "src/handlers/deno_kv.ts",
   "src/handlers/bun_file.ts",
   "src/handlers/cloudflare_kv.ts",
+  "src/handlers/durable_object.ts",
+  "src/handlers/redis.ts",
   "src/testing/mod.ts",
 ];
 
