@@ -1,10 +1,17 @@
 // The Hono example app, through app.request() against an in-process emulator (no ports):
-// cookies, state checks, the webhook secret, escaping, and a pot form submitted twice.
+// cookies, state checks, the webhook secret, escaping, a pot form submitted twice, and what
+// keeps it safe when exposed (hosts, password, limits, live streams, webhooks, headers).
 import assert from "node:assert/strict";
+import { chmod, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
 import { describe, test } from "node:test";
 import { Authentication, MemoryStorage, Monzo } from "../mod.ts";
 import { MonzoEmulator } from "../src/testing/mod.ts";
-import { type AppOptions, createApp, sameSecret } from "../examples/hono/app.ts";
+import { type AppOptions, createApp } from "../examples/hono/app.ts";
+import { exposureProblem, sameSecret } from "../examples/hono/guard.ts";
+import { openStorage, prepareDataDir } from "../examples/hono/storage.ts";
 import { escapeHtml, html } from "../examples/hono/html.ts";
 import { formatMoney, parseMoney } from "../examples/hono/money.ts";
 
@@ -36,7 +43,9 @@ function setup(extra: Partial<AppOptions> = {}, redirectUrl = REDIRECT) {
     monzo,
     webhookSecret: SECRET,
     mode: { kind: "emulator", url: API, approveUrl: `${API}/auth/approve` },
+    origins: [ORIGIN, "http://127.0.0.1:8000", "https://dash.example.com"],
     webhookBaseUrl: "http://127.0.0.1:8000",
+    fetch: (input, init) => emulator.fetch(new Request(input, init)),
     ...extra,
   });
   return { app, emulator, auth, monzo };
@@ -56,6 +65,46 @@ async function connect({ app, emulator }: Setup, approve = true): Promise<Respon
   );
   if (approve) emulator.approve();
   return callback;
+}
+
+/** Posts a same-origin form. */
+function postForm(
+  app: Setup["app"],
+  path: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return Promise.resolve(app.request(`${ORIGIN}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN, ...headers },
+    body: new URLSearchParams(fields),
+  }));
+}
+
+/** The pot form of the current account on the dashboard: its fields. */
+async function potForm(app: Setup["app"]) {
+  const body = await page(app);
+  const form = body.slice(body.indexOf('<form class="pot-move"'));
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(form)![1];
+  return {
+    account_id: field("account_id"),
+    dedupe_id: field("dedupe_id"),
+    pot_id: /<option value="(pot_[^"]+)"/.exec(form)![1],
+  };
+}
+
+/** Reads server-sent events until `done` says the text so far is enough. */
+async function readEvents(
+  reader: ReadableStreamDefaultReader<string>,
+  done: (text: string) => boolean,
+): Promise<string> {
+  let text = "";
+  while (!done(text)) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    text += chunk.value;
+  }
+  return text;
 }
 
 async function page(app: Setup["app"], path = "/"): Promise<string> {
@@ -172,12 +221,23 @@ describe("the Hono example", () => {
     assert.equal(s.emulator.counters.grants.authorization_code, 0);
   });
 
-  test("/callback shows a declined login", async () => {
-    const response = await setup().app.request(
-      `${ORIGIN}/callback?error=access_denied&error_description=${encodeURIComponent("<b>no</b>")}`,
-    );
-    assert.equal(response.status, 400);
-    assert.match(await response.text(), /&lt;b&gt;no&lt;\/b&gt;/);
+  test("/callback shows a declined login with a fixed message, never the URL's text", async () => {
+    const lure = "Your account is locked: call 0800 000 000";
+    for (const error of ["access_denied", "made_up_code"]) {
+      const response = await setup().app.request(
+        `${ORIGIN}/callback?error=${error}&error_description=${encodeURIComponent(lure)}`,
+      );
+      assert.equal(response.status, 400);
+      const body = await response.text();
+      assert.equal(body.includes("0800"), false);
+      assert.equal(body.includes(error), false);
+      assert.match(
+        body,
+        error === "access_denied"
+          ? /You chose not to connect/
+          : /Monzo did not connect your account/,
+      );
+    }
   });
 
   test("login, the in-app approval, then the dashboard and its webhook", async () => {
@@ -216,6 +276,23 @@ describe("the Hono example", () => {
     assert.equal(response.status, 401);
     assert.match(await response.text(), /Your Monzo login has ended[\s\S]*Connect Monzo/);
     assert.equal(s.auth.isAuthenticated, false);
+  });
+
+  test("a pot move after the login ended asks to connect again", async () => {
+    const s = setup();
+    await connect(s);
+    s.emulator.login();
+    const response = await postForm(s.app, "/pots/deposit", {
+      account_id: s.emulator.accounts.current,
+      dedupe_id: "d1",
+      pot_id: "pot_x",
+      amount: "1.00",
+    });
+    assert.equal(response.status, 401);
+    const body = await response.text();
+    assert.match(body, /Your Monzo login has ended\. Connect again to carry on\./);
+    assert.match(body, /id="connect"/);
+    assert.equal(body.includes("bad_access_token"), false);
   });
 
   test("the dashboard escapes what Monzo sends and marks pending and declined transactions", async () => {
@@ -260,13 +337,19 @@ describe("the Hono example", () => {
           amount: "12.34",
         }),
       });
+    const locations = [];
     for (const response of [await submit(), await submit()]) {
       assert.equal(response.status, 303);
-      assert.equal(response.headers.get("location"), `/?moved=1234&pot=${potId}`);
+      locations.push(response.headers.get("location")!);
     }
     const after = (await s.monzo.pots.list(accountId)).find((p) => p.id === potId)!.balance;
     assert.equal(after - before, 1234);
-    assert.match(await page(s.app, `/?moved=1234&pot=${potId}`), /Moved £12\.34 into /);
+    assert.match(locations[0], /^\/\?notice=[0-9a-f-]{36}$/);
+    assert.match(await page(s.app, locations[0]), /Moved £12\.34 into /);
+    // The notice is the server's own text: a made-up one shows nothing.
+    const forged = await page(s.app, "/?notice=Moved%20%C2%A3999%20to%20attacker&moved=1&pot=x");
+    assert.equal(forged.includes("attacker"), false);
+    assert.equal(forged.includes('class="notice'), false);
 
     const anotherForm = /name="dedupe_id" value="([^"]+)"/.exec(await page(s.app))![1];
     assert.notEqual(anotherForm, field("dedupe_id"));
@@ -302,26 +385,99 @@ describe("the Hono example", () => {
     assert.equal((await post(SECRET, webhookEvent("Coffee"))).status, 200);
   });
 
-  test("a webhook event reaches open pages as a server-sent event, escaped", async () => {
+  test("a webhook event reaches open pages as a server-sent event, escaped, with the balance", async () => {
     const s = setup();
+    assert.equal((await s.app.request(`${ORIGIN}/events`)).status, 401, "login required");
+    await connect(s);
+    await page(s.app);
+    const current = s.emulator.accounts.current;
     const events = await s.app.request(`${ORIGIN}/events`);
     assert.equal(events.headers.get("content-type"), "text/event-stream");
     const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
     assert.match((await reader.read()).value!, /: connected/);
     const sent = await s.app.request(`${ORIGIN}/webhooks/${SECRET}`, {
       method: "POST",
-      body: webhookEvent("<script>alert(1)</script>", "acc_live"),
+      body: webhookEvent("<script>alert(1)</script>", current),
     });
     assert.equal(sent.status, 200);
-    let text = "";
-    while (!text.includes("\n\n")) text += (await reader.read()).value;
+    const text = await readEvents(reader, (t) => t.includes("\n\n"));
     await reader.cancel();
     assert.match(text, /^event: transaction\n/);
     const event = JSON.parse(/^data: (.*)$/m.exec(text)![1]);
-    assert.equal(event.accountId, "acc_live");
+    assert.equal(event.accountId, current);
     assert.match(event.html, /data-tx="tx_00009test"/);
     assert.match(event.html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
     assert.match(event.html, /pending/);
+    const balance = await s.monzo.balance.get(current);
+    assert.equal(event.balance, formatMoney(balance.balance, balance.currency));
+  });
+
+  test("webhooks: replays, unknown accounts and bad rows are dropped, never a 500", async () => {
+    const s = setup();
+    await connect(s);
+    await page(s.app);
+    const current = s.emulator.accounts.current;
+    const events = await s.app.request(`${ORIGIN}/events`);
+    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+    await reader.read();
+    const post = (body: string) =>
+      s.app.request(`${ORIGIN}/webhooks/${SECRET}`, { method: "POST", body });
+    const bad = (patch: Record<string, unknown>) => {
+      const event = JSON.parse(webhookEvent("x", current));
+      Object.assign(event.data, patch);
+      return JSON.stringify(event);
+    };
+    assert.equal((await post(bad({ created: "yesterday" }))).status, 400);
+    assert.equal((await post(bad({ currency: "pounds" }))).status, 400);
+    const unknown = await post(webhookEvent("Not mine", "acc_someone_else"));
+    assert.deepEqual(await unknown.json(), { ignored: "not a connected account" });
+    const huge = JSON.parse(webhookEvent("x".repeat(20_000), current));
+    huge.data.id = "tx_huge";
+    assert.deepEqual(await (await post(JSON.stringify(huge))).json(), {
+      ignored: "too large to push",
+    });
+    assert.equal((await post(webhookEvent("Coffee", current))).status, 200);
+    const replay = await post(webhookEvent("Coffee", current));
+    assert.deepEqual(await replay.json(), { ignored: "already received" });
+    const marker = JSON.parse(webhookEvent("Marker", current));
+    marker.data.id = "tx_marker";
+    await post(JSON.stringify(marker));
+    const text = await readEvents(reader, (t) => t.includes("tx_marker"));
+    await reader.cancel();
+    assert.equal(text.match(/^event: transaction$/gm)!.length, 2, "Coffee once, then Marker");
+    assert.equal(text.includes("Not mine"), false);
+  });
+
+  test("live streams: capped, and a client that stops reading is dropped", async () => {
+    const s = setup({ maxLiveClients: 2 });
+    await connect(s);
+    await page(s.app);
+    const current = s.emulator.accounts.current;
+    const reading = (await s.app.request(`${ORIGIN}/events`)).body!
+      .pipeThrough(new TextDecoderStream()).getReader();
+    await reading.read();
+    const stalled = await s.app.request(`${ORIGIN}/events`);
+    const full = await s.app.request(`${ORIGIN}/events`);
+    assert.equal(full.status, 503);
+    for (let i = 0; i < 40; i++) {
+      const event = JSON.parse(webhookEvent(`Coffee ${i}`, current));
+      event.data.id = `tx_flood${i}`;
+      await s.app.request(`${ORIGIN}/webhooks/${SECRET}`, {
+        method: "POST",
+        body: JSON.stringify(event),
+      });
+      await readEvents(reading, (t) => t.includes(`tx_flood${i}`));
+    }
+    // The stalled client was cut off: its stream ends, and a new client fits in again.
+    const stalledText = await readEvents(
+      stalled.body!.pipeThrough(new TextDecoderStream()).getReader(),
+      () => false,
+    );
+    assert.ok(!stalledText.includes("tx_flood39"), "the stalled client got everything");
+    const again = await s.app.request(`${ORIGIN}/events`);
+    assert.equal(again.status, 200);
+    await again.body!.cancel();
+    await reading.cancel();
   });
 
   test("a new transaction at the emulator arrives through the registered webhook", async () => {
@@ -357,11 +513,182 @@ describe("the Hono example", () => {
     assert.equal(hook.status, 200);
   });
 
-  test("pages carry security headers", async () => {
-    const response = await setup().app.request(`${ORIGIN}/`);
+  test("wrong passwords are rate limited; the right one works again a minute later", async () => {
+    let time = 1_000_000;
+    const { app } = setup({ password: "correct horse", now: () => time });
+    const basic = (password: string) => ({
+      headers: { Authorization: `Basic ${btoa(`me:${password}`)}` },
+    });
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await app.request(`${ORIGIN}/`, basic(`guess${i}`))).status, 401);
+    }
+    const limited = await app.request(`${ORIGIN}/`, basic("correct horse"));
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get("retry-after"), "60");
+    time += 60_001;
+    assert.equal((await app.request(`${ORIGIN}/`, basic("correct horse"))).status, 200);
+  });
+
+  test("the app refuses to start exposed without a password", () => {
+    assert.match(exposureProblem({ HOST: "0.0.0.0" })!, /HOST=0\.0\.0\.0 .*DASHBOARD_PASSWORD/);
+    assert.match(exposureProblem({ PUBLIC_URL: "https://dash.example.com" })!, /PUBLIC_URL/);
+    assert.equal(
+      exposureProblem({ HOST: "0.0.0.0", DASHBOARD_PASSWORD: "x".repeat(20) }),
+      undefined,
+    );
+    assert.equal(exposureProblem({ HOST: "127.0.0.1" }), undefined);
+    assert.equal(exposureProblem({}), undefined);
+  });
+
+  test("only the hosts the app is served as are answered (DNS rebinding)", async () => {
+    const s = setup();
+    await connect(s);
+    const rebound = "http://rebind.test:8000";
+    const read = await s.app.request(`${rebound}/`);
+    assert.equal(read.status, 421);
+    assert.equal((await read.text()).includes("Current account"), false);
+    const { account_id, pot_id } = await potForm(s.app);
+    const before = (await s.monzo.pots.list(account_id)).find((p) => p.id === pot_id)!.balance;
+    const move = await s.app.request(`${rebound}/pots/deposit`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: rebound },
+      body: new URLSearchParams({ account_id, pot_id, dedupe_id: "r1", amount: "7.00" }),
+    });
+    assert.equal(move.status, 421);
+    // An allowed host with a foreign Origin: csrf() with the explicit origin list says no.
+    const foreign = await postForm(s.app, "/pots/deposit", {
+      account_id,
+      pot_id,
+      dedupe_id: "r2",
+      amount: "7.00",
+    }, { Origin: rebound });
+    assert.equal(foreign.status, 403);
+    const after = (await s.monzo.pots.list(account_id)).find((p) => p.id === pot_id)!.balance;
+    assert.equal(after, before);
+  });
+
+  test("every POST has a body limit", async () => {
+    const s = setup();
+    await connect(s);
+    const big = "x".repeat(100_000);
+    for (const path of ["/pots/deposit", "/pots/withdraw", "/logout", "/emulator/payment"]) {
+      const response = await postForm(s.app, path, { amount: big });
+      assert.equal(response.status, 413, path);
+    }
+    assert.equal(s.auth.isAuthenticated, true, "the logout did not happen");
+    const hook = await s.app.request(`${ORIGIN}/webhooks/${SECRET}`, {
+      method: "POST",
+      body: "x".repeat(300_000),
+    });
+    assert.equal(hook.status, 413);
+  });
+
+  test("money moves out of a pot, and Monzo's refusals read as plain sentences", async () => {
+    const s = setup();
+    await connect(s);
+    const form = await potForm(s.app);
+    const balance = async () =>
+      (await s.monzo.pots.list(form.account_id)).find((p) => p.id === form.pot_id)!.balance;
+    const before = await balance();
+    const into = await postForm(s.app, "/pots/deposit", { ...form, amount: "20.00" });
+    assert.equal(into.status, 303);
+    const out = await postForm(s.app, "/pots/withdraw", { ...form, amount: "5.00" });
+    assert.equal(out.status, 303);
+    assert.match(await page(s.app, out.headers.get("location")!), /Moved £5\.00 out of /);
+    assert.equal(
+      await balance() - before,
+      1500,
+      "the same form's deposit and withdrawal both moved",
+    );
+    assert.match(await page(s.app), /formaction="\/pots\/withdraw"/);
+
+    const broke = await postForm(s.app, "/pots/deposit", {
+      ...form,
+      dedupe_id: "big",
+      amount: "99999999",
+    });
+    assert.equal(broke.status, 400);
+    const text = await broke.text();
+    assert.match(text, /Not enough money for this move\. Try a smaller amount\./);
+    assert.equal(/insufficient_funds|PUT \/pots/.test(text), false);
+  });
+
+  test("pages carry security headers; HSTS only on the https public origin", async () => {
+    const { app } = setup();
+    const response = await app.request(`${ORIGIN}/`);
     assert.equal(response.headers.get("cache-control"), "no-store");
-    assert.match(response.headers.get("content-security-policy")!, /script-src 'self'/);
+    const csp = response.headers.get("content-security-policy")!;
+    assert.match(csp, /script-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(response.headers.get("cross-origin-opener-policy"), "same-origin");
+    assert.match(response.headers.get("permissions-policy")!, /camera=\(\)/);
+    assert.equal(response.headers.get("strict-transport-security"), null);
     await response.body?.cancel();
+    const remote = await app.request("https://dash.example.com/");
+    assert.match(remote.headers.get("strict-transport-security")!, /max-age=31536000/);
+    await remote.body?.cancel();
+  });
+
+  test("first-run details: spent today, approval wording, favicon, 404, test payment", async () => {
+    const s = setup();
+    const waiting = await connect(s, false).then(() => page(s.app));
+    assert.equal(waiting.includes("tap <strong>Allow</strong>"), false);
+    assert.match(waiting, /press <strong>Approve<\/strong>/);
+    s.emulator.approve();
+    const dashboard = await page(s.app);
+    assert.equal(/spent today -£/.test(dashboard), false);
+    assert.match(dashboard, /spent today £\d/);
+    assert.match(dashboard, /<link rel="icon" href="\/favicon.ico"/);
+
+    const icon = await s.app.request(`${ORIGIN}/favicon.ico`);
+    assert.equal(icon.status, 200);
+    assert.match(await icon.text(), /^<svg/);
+    const missing = await s.app.request(`${ORIGIN}/nowhere`);
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /<style>[\s\S]*Page not found/);
+
+    const current = s.emulator.accounts.current;
+    assert.match(dashboard, /Make a test payment/);
+    const paid = await postForm(s.app, "/emulator/payment", { account_id: current });
+    assert.equal(paid.status, 303);
+    assert.match(await page(s.app, paid.headers.get("location")!), /test payment of £/);
+    const real = setup({ mode: { kind: "monzo", host: "api.monzo.com" } });
+    assert.equal((await postForm(real.app, "/emulator/payment", {})).status, 404);
+  });
+
+  test("the login's files are 0600, in a directory no other user can write to", {
+    skip: process.platform === "win32",
+  }, async () => {
+    const root = await mkdtemp(join(tmpdir(), "monzo-hono-"));
+    try {
+      const shared = join(root, "shared");
+      await mkdir(shared);
+      await chmod(shared, 0o777);
+      await assert.rejects(prepareDataDir(shared), /can be written by other users \(mode 777\)/);
+      const open = join(root, "open");
+      await mkdir(open);
+      await chmod(open, 0o755);
+      const stored = await openStorage(open, "emulator");
+      await stored.storage.store(
+        {
+          accessToken: "a",
+          refreshToken: "r",
+          clientId: "c",
+          clientSecret: "s",
+          expiry: 1,
+        } as Parameters<typeof stored.storage.store>[0],
+      );
+      const files = await readdir(open);
+      assert.ok(files.length > 0);
+      for (const file of files) {
+        if (file.endsWith(".lock")) continue;
+        const mode = (await stat(join(open, file))).mode & 0o777;
+        assert.equal(mode, 0o600, `${file} is ${mode.toString(8)}`);
+      }
+      (stored.storage as { close?: () => void }).close?.();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,23 +1,24 @@
-// The example server as a Hono app: OAuth with the state in a cookie, the dashboard, a pot
-// move, and a webhook receiver that pushes new transactions to open pages (server-sent events).
-import { Hono } from "hono";
-import { basicAuth } from "hono/basic-auth";
+// The example server as a Hono app: OAuth with the state in a cookie, the dashboard, pot moves,
+// and a webhook receiver that pushes new transactions to open pages (server-sent events).
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
-import { streamSSE } from "hono/streaming";
+import { secureHeaders } from "hono/secure-headers";
 import {
   Authentication,
   type Monzo,
   MonzoAuthenticationError,
   MonzoError,
-  MonzoHTTPError,
   MonzoPermissionsError,
   MonzoResponseError,
   parseWebhookEvent,
+  type Transaction,
 } from "../../mod.ts";
-import { LIVE_JS } from "./live.ts";
+import { hostGuard, isLoopback, passwordGuard, sameSecret } from "./guard.ts";
+import { LIVE_JS, LiveHub } from "./live.ts";
+import { callbackMessage, LOGIN_ENDED, plainMessage } from "./messages.ts";
 import { formatMoney, parseMoney } from "./money.ts";
 import {
   type AccountView,
@@ -25,6 +26,7 @@ import {
   connectPage,
   dashboardPage,
   errorPage,
+  FAVICON_SVG,
   type Mode,
   transactionRow,
 } from "./views.ts";
@@ -37,62 +39,62 @@ export interface AppOptions {
   webhookSecret: string;
   mode: Mode;
   /**
+   * The origins this app is served as (`http://localhost:8000`, `https://dash.example.com`).
+   * Requests for any other host are refused (DNS rebinding), and only forms from these
+   * origins may post.
+   */
+  origins: string[];
+  /**
    * Where Monzo can reach this app (`https://example.com`). When set, a webhook pointing at
    * `<webhookBaseUrl>/webhooks/<secret>` is registered on the current account after login.
    */
   webhookBaseUrl?: string;
   /** When set, every page but the webhook asks for this password (HTTP Basic, any user). */
   password?: string;
-}
-
-/** A new transaction, as it is pushed to open pages. */
-interface LiveTransaction {
-  accountId: string;
-  html: string;
+  /** Open live streams at most. Default 20. */
+  maxLiveClients?: number;
+  /** `fetch` for the emulator's controls (emulator mode). Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** The clock, in epoch milliseconds. Default `Date.now`. */
+  now?: () => number;
 }
 
 const STATE_COOKIE = "monzo_oauth_state";
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const HISTORY_DAYS = 30;
 const LATEST = 15;
-const SECURITY_HEADERS = {
-  "Cache-Control": "no-store",
-  "Content-Security-Policy":
-    "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; " +
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-  "Referrer-Policy": "no-referrer",
-  "X-Content-Type-Options": "nosniff",
-};
-
-/** Compares two secrets in time that does not depend on where they differ. */
-export async function sameSecret(given: string, expected: string): Promise<boolean> {
-  const digest = (text: string) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  const [a, b] = (await Promise.all([digest(given), digest(expected)])).map((d) =>
-    new Uint8Array(d)
-  );
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
+const FORM_LIMIT = 16 * 1024;
+const WEBHOOK_LIMIT = 256 * 1024;
+/** A live row larger than this (a huge description) is not pushed; a reload shows it. */
+const MAX_ROW_BYTES = 16 * 1024;
+/** Transaction ids remembered to drop webhook replays, and notices kept for redirects. */
+const MEMORY = 1000;
+const TEST_MERCHANTS = ["Pret A Manger", "Greggs", "Dishoom", "Waitrose & Partners", "Uber"];
 
 /** Builds the app; serve it with `Deno.serve(app.fetch)`, `Bun.serve(app)` or test it with `app.request()`. */
 export function createApp(options: AppOptions): Hono {
   const { auth, monzo, mode, webhookSecret } = options;
-  const listeners = new Set<(event: LiveTransaction) => void>();
+  const now = options.now ?? Date.now;
+  const live = new LiveHub({ maxClients: options.maxLiveClients ?? 20, maxQueue: 32 });
   const webhooksRegistered = new Set<string>();
+  /** The accounts of the connected login: webhooks for any other are ignored. */
+  const connected = new Set<string>();
+  const seen = new Map<string, true>();
+  /** Notices shown after a redirect, by a random id: the text never comes from the URL. */
+  const notices = new Map<string, string>();
   const app = new Hono();
 
-  app.use(async (c, next) => {
-    await next();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
-  });
-  if (options.password) {
-    const password = options.password;
-    const guard = basicAuth({ verifyUser: (_user, given) => sameSecret(given, password) });
-    app.use((c, next) => c.req.path.startsWith("/webhooks/") ? next() : guard(c, next));
-  }
-  app.use("/pots/*", csrf());
-  app.use("/logout", csrf());
+  app.use(hostGuard(options.origins));
+  app.use(headers(options.origins));
+  if (options.password) app.use(passwordGuard(options.password, now));
+  app.use((c, next) =>
+    c.req.method === "POST"
+      ? bodyLimit({
+        maxSize: c.req.path.startsWith("/webhooks/") ? WEBHOOK_LIMIT : FORM_LIMIT,
+        onError: (c) => c.text("Too large.", 413),
+      })(c, next)
+      : next()
+  );
+  const sameOrigin = csrf({ origin: options.origins });
 
   app.get("/", async (c) => {
     if (!auth.isAuthenticated) return c.html(connectPage(mode));
@@ -103,12 +105,12 @@ export function createApp(options: AppOptions): Hono {
       if (error instanceof MonzoPermissionsError && error.reason === "approval_pending") {
         return c.html(approvalPage(mode));
       }
-      if (!(error instanceof MonzoAuthenticationError)) throw error;
-      await auth.logout().catch(() => {});
-      return c.html(connectPage(mode, `Your Monzo login has ended (${error.message}).`), 401);
+      throw error;
     }
+    for (const view of views) connected.add(view.account.id);
+    const noticeId = c.req.query("notice");
     return c.html(dashboardPage(mode, views, {
-      notice: movedNotice(views, c.req.query("moved"), c.req.query("pot")),
+      notice: noticeId === undefined ? undefined : notices.get(noticeId),
       webhook: await ensureWebhook(views),
     }));
   });
@@ -119,7 +121,7 @@ export function createApp(options: AppOptions): Hono {
     const callback = new URL(new URL(target).searchParams.get("redirect_uri")!);
     const here = new URL(c.req.url);
     // The cookie must be set on the host Monzo redirects back to (localhost vs 127.0.0.1).
-    if (LOCAL_HOSTS.has(here.hostname) && LOCAL_HOSTS.has(callback.hostname)) {
+    if (isLoopback(here.hostname) && isLoopback(callback.hostname)) {
       if (here.host !== callback.host) return c.redirect(new URL("/login", callback).href);
     }
     setCookie(c, STATE_COOKIE, state, {
@@ -127,7 +129,7 @@ export function createApp(options: AppOptions): Hono {
       sameSite: "Lax",
       path: "/callback",
       maxAge: 600,
-      secure: !LOCAL_HOSTS.has(here.hostname),
+      secure: !isLoopback(here.hostname),
     });
     return c.redirect(target);
   });
@@ -135,10 +137,8 @@ export function createApp(options: AppOptions): Hono {
   app.get("/callback", async (c) => {
     const expected = getCookie(c, STATE_COOKIE);
     deleteCookie(c, STATE_COOKIE, { path: "/callback" });
-    const { code, state, error, error_description: description } = c.req.query();
-    if (error) {
-      return c.html(errorPage(mode, "Monzo did not connect", description ?? error), 400);
-    }
+    const { code, state, error } = c.req.query();
+    if (error) return c.html(errorPage(mode, "Monzo did not connect", callbackMessage(error)), 400);
     if (!code || !state || !expected) {
       return c.html(
         errorPage(
@@ -153,82 +153,149 @@ export function createApp(options: AppOptions): Hono {
       await auth.authenticate(code, { state, expectedState: expected });
     } catch (error) {
       if (!(error instanceof MonzoAuthenticationError)) throw error;
-      return c.html(errorPage(mode, "Login failed", error.message), 400);
-    }
-    return c.redirect("/", 303);
-  });
-
-  app.post("/pots/deposit", async (c) => {
-    const form = await c.req.parseBody();
-    const field = (name: string) => typeof form[name] === "string" ? form[name] : "";
-    const amount = parseMoney(field("amount"));
-    const [potId, accountId, dedupeId] = ["pot_id", "account_id", "dedupe_id"].map(field);
-    if (amount === null || !potId || !accountId || !dedupeId) {
       return c.html(
-        errorPage(mode, "The money did not move", "Enter an amount such as 10.00."),
+        errorPage(mode, "Login failed", "Monzo did not accept this login: connect again."),
         400,
       );
     }
-    try {
-      // The dedupe id comes with the form: submitting the same form twice moves money once.
-      await monzo.pots.deposit(potId, { sourceAccountId: accountId, amount, dedupeId });
-    } catch (error) {
-      if (!(error instanceof MonzoHTTPError)) throw error;
-      return c.html(errorPage(mode, "The money did not move", error.message), 400);
-    }
-    return c.redirect(`/?moved=${amount}&pot=${encodeURIComponent(potId)}`, 303);
-  });
-
-  app.post("/logout", async (c) => {
-    await auth.logout().catch(() => {});
     return c.redirect("/", 303);
   });
 
-  app.post("/webhooks/:secret", bodyLimit({ maxSize: 256 * 1024 }), async (c) => {
+  for (const direction of ["deposit", "withdraw"] as const) {
+    app.post(`/pots/${direction}`, sameOrigin, async (c) => {
+      const form = await c.req.parseBody();
+      const field = (name: string) => typeof form[name] === "string" ? form[name] : "";
+      const amount = parseMoney(field("amount"));
+      const [potId, accountId, dedupeId] = ["pot_id", "account_id", "dedupe_id"].map(field);
+      if (amount === null || !potId || !accountId || !dedupeId) {
+        return c.html(
+          errorPage(mode, "The money did not move", "Enter an amount such as 10.00."),
+          400,
+        );
+      }
+      // The dedupe id comes with the form: submitting the same form twice moves money once.
+      const key = `${direction}:${dedupeId}`;
+      try {
+        const pot = direction === "deposit"
+          ? await monzo.pots.deposit(potId, { sourceAccountId: accountId, amount, dedupeId: key })
+          : await monzo.pots.withdraw(potId, {
+            destinationAccountId: accountId,
+            amount,
+            dedupeId: key,
+          });
+        const moved = formatMoney(amount, pot.currency);
+        return redirectWithNotice(
+          c.redirect.bind(c),
+          direction === "deposit"
+            ? `Moved ${moved} into ${pot.name}.`
+            : `Moved ${moved} out of ${pot.name}.`,
+        );
+      } catch (error) {
+        if (!(error instanceof MonzoError) || error instanceof MonzoAuthenticationError) {
+          throw error;
+        }
+        return c.html(errorPage(mode, "The money did not move", plainMessage(error)), 400);
+      }
+    });
+  }
+
+  if (mode.kind === "emulator") {
+    const emulatorFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    app.post("/emulator/payment", sameOrigin, async (c) => {
+      const accountId = (await c.req.parseBody())["account_id"];
+      const merchant = TEST_MERCHANTS[Math.floor(Math.random() * TEST_MERCHANTS.length)];
+      const amount = -(100 + Math.floor(Math.random() * 2400));
+      const response = await emulatorFetch(`${mode.url}/_emulator/transactions`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ account_id: accountId, amount, merchant }),
+      });
+      await response.body?.cancel();
+      if (!response.ok) {
+        return c.html(errorPage(mode, "No test payment", "The emulator refused it."), 502);
+      }
+      return redirectWithNotice(
+        c.redirect.bind(c),
+        `The emulator made a test payment of ${formatMoney(-amount)} at ${merchant}.`,
+      );
+    });
+  }
+
+  app.post("/logout", sameOrigin, async (c) => {
+    await auth.logout().catch(() => {});
+    connected.clear();
+    return c.redirect("/", 303);
+  });
+
+  app.post("/webhooks/:secret", async (c) => {
     if (!(await sameSecret(c.req.param("secret"), webhookSecret))) return c.notFound();
-    let event;
+    let transaction: Transaction;
     try {
-      event = parseWebhookEvent(await c.req.text());
+      const event = parseWebhookEvent(await c.req.text());
+      if (event.type !== "transaction.created") return c.json({ ignored: "event type" });
+      transaction = event.data as Transaction;
+      checkRow(transaction);
     } catch (error) {
-      if (!(error instanceof MonzoResponseError)) throw error;
-      return c.json({ error: error.message }, 400);
+      if (!(error instanceof MonzoResponseError || error instanceof RangeError)) throw error;
+      return c.json({ error: "This is not a transaction event this app can show." }, 400);
     }
-    const live = {
-      accountId: event.data.account_id ?? "",
-      html: transactionRow(event.data).value,
-    };
-    for (const listener of listeners) listener(live);
+    // Monzo retries until it gets a 2xx: answer 200 to what is dropped on purpose.
+    const accountId = transaction.account_id ?? "";
+    if (!connected.has(accountId)) return c.json({ ignored: "not a connected account" });
+    if (seen.has(transaction.id)) return c.json({ ignored: "already received" });
+    remember(seen, transaction.id, true);
+    const html = transactionRow(transaction).value;
+    if (new TextEncoder().encode(html).length > MAX_ROW_BYTES) {
+      return c.json({ ignored: "too large to push" });
+    }
+    const balance = await monzo.balance.get(accountId).then(
+      (b) => formatMoney(b.balance, b.currency),
+      () => undefined,
+    );
+    live.broadcast({ accountId, html, balance });
     return c.json({});
   });
 
-  app.get("/events", (c) =>
-    streamSSE(c, async (stream) => {
-      const send = (event: LiveTransaction) => {
-        stream.writeSSE({ event: "transaction", data: JSON.stringify(event) }).catch(() => {});
-      };
-      listeners.add(send);
-      // A comment now and then keeps proxies and idle timeouts from closing the stream.
-      const ping = setInterval(() => stream.write(": ping\n\n").catch(() => {}), 15_000);
-      await stream.write(": connected\n\n");
-      await new Promise<void>((resolve) =>
-        stream.onAbort(() => {
-          clearInterval(ping);
-          listeners.delete(send);
-          resolve();
-        })
-      );
-    }));
+  app.get("/events", (c) => {
+    if (!auth.isAuthenticated) return c.text("Connect Monzo first.", 401);
+    return live.open(c);
+  });
 
   app.get("/live.js", (c) => c.body(LIVE_JS, 200, { "Content-Type": "text/javascript" }));
+  app.get("/favicon.ico", (c) =>
+    c.body(FAVICON_SVG, 200, {
+      "Content-Type": "image/svg+xml",
+      "Cache-Control": "max-age=86400",
+    }));
 
-  app.onError((error, c) => {
+  app.notFound((c) =>
+    c.html(errorPage(mode, "Page not found", "There is nothing at this address."), 404)
+  );
+
+  app.onError(async (error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof MonzoAuthenticationError) {
+      // The login has ended: forget it and ask for a new one.
+      await auth.logout().catch(() => {});
+      connected.clear();
+      return c.html(connectPage(mode, LOGIN_ENDED), 401);
+    }
     if (error instanceof MonzoError) {
-      return c.html(errorPage(mode, "Monzo answered with an error", error.message), 502);
+      return c.html(errorPage(mode, "Monzo answered with an error", plainMessage(error)), 502);
     }
     console.error(error);
     return c.html(errorPage(mode, "Something went wrong", "See the server's log."), 500);
   });
+
+  /** Keeps a notice for the next page and redirects there. */
+  function redirectWithNotice(
+    redirect: (location: string, status: 303) => Response,
+    text: string,
+  ): Response {
+    const id = crypto.randomUUID();
+    remember(notices, id, text);
+    return redirect(`/?notice=${id}`, 303);
+  }
 
   /** Registers the webhook on the current account once per process; returns a status line. */
   async function ensureWebhook(views: AccountView[]): Promise<string> {
@@ -247,12 +314,70 @@ export function createApp(options: AppOptions): Hono {
       }
       return "Live: new transactions on your current account appear here as Monzo sends them.";
     } catch (error) {
-      if (!(error instanceof MonzoError)) throw error;
-      return `The webhook could not be registered: ${error.message}`;
+      if (!(error instanceof MonzoError) || error instanceof MonzoAuthenticationError) throw error;
+      return `The webhook could not be registered: ${plainMessage(error)}`;
     }
   }
 
   return app;
+}
+
+/** The security headers of every answer; HSTS only where the app is served over https. */
+function headers(origins: string[]): MiddlewareHandler {
+  const policy: Parameters<typeof secureHeaders>[0] = {
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'unsafe-inline'"],
+      scriptSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+    crossOriginOpenerPolicy: "same-origin",
+    referrerPolicy: "no-referrer",
+    xFrameOptions: "DENY",
+    permissionsPolicy: {
+      camera: [],
+      microphone: [],
+      geolocation: [],
+      payment: [],
+      usb: [],
+    },
+  };
+  const plain = secureHeaders({ ...policy, strictTransportSecurity: false });
+  const https = secureHeaders({
+    ...policy,
+    strictTransportSecurity: "max-age=31536000; includeSubDomains",
+  });
+  const secure = new Set(
+    origins.filter((origin) => origin.startsWith("https:")).map((o) => new URL(o).host),
+  );
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    const guard = secure.has(url.host) && !isLoopback(url.hostname) ? https : plain;
+    await guard(c, async () => {
+      await next();
+      c.header("Cache-Control", c.res.headers.get("Cache-Control") ?? "no-store");
+    });
+  };
+}
+
+/** Throws a RangeError when a row could not be shown (a bad time or currency). */
+function checkRow(tx: Transaction): void {
+  if (Number.isNaN(Date.parse(tx.created))) throw new RangeError("created");
+  if (!/^[A-Z]{3}$/.test(tx.currency)) throw new RangeError("currency");
+  if (!Number.isSafeInteger(tx.amount)) throw new RangeError("amount");
+}
+
+/** Stores `key`, dropping the oldest entries beyond {@link MEMORY}. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.set(key, value);
+  for (const oldest of map.keys()) {
+    if (map.size <= MEMORY) break;
+    map.delete(oldest);
+  }
 }
 
 /** Every open account with its balance, pots and latest transactions (newest first). */
@@ -277,12 +402,4 @@ async function loadAccounts(monzo: Monzo): Promise<AccountView[]> {
       transactions: transactions.slice(-LATEST).reverse(),
     };
   }));
-}
-
-/** "Moved £10.00 into Holiday." after a pot move, from the redirect's query. */
-function movedNotice(views: AccountView[], moved?: string, potId?: string): string | undefined {
-  const amount = Number(moved);
-  const pot = views.flatMap((v) => v.pots).find((p) => p.id === potId);
-  if (!pot || !Number.isSafeInteger(amount) || amount <= 0) return undefined;
-  return `Moved ${formatMoney(amount, pot.currency)} into ${pot.name}.`;
 }

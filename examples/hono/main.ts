@@ -1,4 +1,5 @@
-// Starts the example server: `deno run -A examples/hono/main.ts` or `bun examples/hono/main.ts`.
+// Starts the example server: `deno run -A examples/hono/main.ts` or `bun examples/hono/main.ts`
+// (after `npm ci`, without a global install: `npx deno run -A …` or `npx bun …`).
 //
 // Environment:
 //   MONZO_CLIENT_ID, MONZO_CLIENT_SECRET, MONZO_REDIRECT_URL  your Monzo OAuth client; without
@@ -6,15 +7,19 @@
 //   MONZO_API_URL, MONZO_AUTH_URL  other addresses of the API and the login page (a proxy, or
 //                       an emulator served elsewhere); api.monzo.com and auth.monzo.com by default
 //   PORT (8000; 0 picks a free port), HOST (127.0.0.1; 0.0.0.0 to listen on every interface)
-//   PUBLIC_URL          where Monzo can reach this app; set it to receive webhooks from Monzo
+//   PUBLIC_URL          where Monzo (and you) reach this app; set it to receive webhooks from
+//                       Monzo. Requests for any other host name are refused.
 //   WEBHOOK_SECRET      the secret of /webhooks/<secret>; generated and stored when unset
-//   DATA_DIR            where the login is kept (.tmp/hono-example)
-//   DASHBOARD_PASSWORD  when set, the pages ask for it (HTTP Basic, any user name)
+//   DATA_DIR            where the login is kept (.tmp/hono-example; not writable by others)
+//   DASHBOARD_PASSWORD  the pages ask for it (HTTP Basic, any user name); required when HOST
+//                       is not a loopback address or PUBLIC_URL is set
 import process from "node:process";
 import { Authentication, type AuthenticationOptions, Monzo } from "../../mod.ts";
-import { MonzoEmulator, serveEmulator } from "../../src/testing/mod.ts";
+import { openPersistentEmulator } from "../../src/cli/_emulator.ts";
+import { serveHandler } from "../../src/testing/serve.ts";
 import { createApp } from "./app.ts";
-import { openStorage } from "./storage.ts";
+import { exposureProblem, isLoopback } from "./guard.ts";
+import { openStorage, prepareDataDir } from "./storage.ts";
 import type { Mode } from "./views.ts";
 
 type Handler = (request: Request) => Response | Promise<Response>;
@@ -48,18 +53,46 @@ function serve(handler: Handler, port: number, hostname: string): Promise<number
   throw new Error("Run this example with Deno or Bun.");
 }
 
+/** Prints a plain sentence and stops (no stack trace for what the user can fix). */
+function fail(message: string): never {
+  console.error(`Cannot start: ${message}`);
+  process.exit(1);
+}
+
 const env = process.env;
+const problem = exposureProblem(env);
+if (problem) fail(problem);
+const dataDir = env.DATA_DIR ?? ".tmp/hono-example";
+await prepareDataDir(dataDir).catch((error) => fail(error.message));
+
+const hostname = env.HOST ?? "127.0.0.1";
+const requestedPort = Number(env.PORT ?? 8000);
 let app: Handler = () => new Response("Starting", { status: 503 });
-const port = await serve(
-  (request) => app(request),
-  Number(env.PORT ?? 8000),
-  env.HOST ?? "127.0.0.1",
-);
+let port: number;
+try {
+  port = await serve((request) => app(request), requestedPort, hostname);
+} catch (error) {
+  const code = (error as { code?: string; name?: string }).code ??
+    (error as { name?: string }).name;
+  if (code === "EADDRINUSE" || code === "AddrInUse") {
+    fail(
+      `port ${requestedPort} is already in use (another demo still running?). Stop it, or ` +
+        `start on another port: PORT=${requestedPort + 1} npm run demo (PORT=0 picks a free one).`,
+    );
+  }
+  throw error;
+}
 const local = `http://localhost:${port}`;
+const origins = [local, `http://127.0.0.1:${port}`];
+if (!isLoopback(hostname) && hostname !== "0.0.0.0" && hostname !== "::") {
+  origins.push(`http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`);
+}
+if (env.PUBLIC_URL) origins.push(new URL(env.PUBLIC_URL).origin);
 
 let options: AuthenticationOptions;
 let mode: Mode;
 let webhookBaseUrl = env.PUBLIC_URL;
+let kept: string;
 if (env.MONZO_CLIENT_ID && env.MONZO_CLIENT_SECRET && env.MONZO_REDIRECT_URL) {
   options = {
     clientId: env.MONZO_CLIENT_ID,
@@ -69,11 +102,16 @@ if (env.MONZO_CLIENT_ID && env.MONZO_CLIENT_SECRET && env.MONZO_REDIRECT_URL) {
     authUrl: env.MONZO_AUTH_URL,
   };
   mode = { kind: "monzo", host: new URL(env.MONZO_API_URL ?? "https://api.monzo.com").host };
+  kept = "";
 } else {
-  const emulator = new MonzoEmulator({ webhookRetryDelayMs: 500 });
-  const server = await serveEmulator(emulator);
+  // The emulator keeps its logins next to ours, so a restart keeps the login in this mode too.
+  const statePath = `${dataDir}/emulator-state.json`;
+  const persistent = await openPersistentEmulator(statePath, { webhookRetryDelayMs: 500 });
+  const { emulator } = persistent;
+  const server = await serveHandler(persistent.fetch);
   const redirectUrl = `${local}/callback`;
   emulator.addRedirectUri(emulator.client.id, redirectUrl);
+  await persistent.save();
   options = {
     clientId: emulator.client.id,
     clientSecret: emulator.client.secret,
@@ -83,18 +121,17 @@ if (env.MONZO_CLIENT_ID && env.MONZO_CLIENT_SECRET && env.MONZO_REDIRECT_URL) {
   };
   mode = { kind: "emulator", url: server.url, approveUrl: `${server.url}/auth/approve` };
   webhookBaseUrl = `http://127.0.0.1:${port}`;
+  kept = `; the emulator's logins in ${statePath} (its made-up balances and pot moves start ` +
+    "afresh on each start)";
 }
 
-const stored = await openStorage(
-  env.DATA_DIR ?? ".tmp/hono-example",
-  mode.kind,
-  env.WEBHOOK_SECRET,
-);
+const stored = await openStorage(dataDir, mode.kind, env.WEBHOOK_SECRET);
 const auth = await Authentication.fromStorage(stored.storage, options);
 app = createApp({
   auth,
   monzo: new Monzo(auth),
   mode,
+  origins,
   webhookSecret: stored.webhookSecret,
   webhookBaseUrl,
   password: env.DASHBOARD_PASSWORD,
@@ -105,5 +142,5 @@ console.log(
     ? `Using the built-in Monzo emulator at ${mode.url} (no MONZO_CLIENT_ID and friends set)`
     : `Using the Monzo API at ${mode.host}`,
 );
-console.log(`Login kept in ${stored.description}`);
+console.log(`Login kept in ${stored.description}${kept}`);
 console.log(`Listening on ${local}/`);

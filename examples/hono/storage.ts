@@ -1,7 +1,9 @@
 // Where the login and the webhook secret live between restarts: Deno KV under Deno, a JSON
-// file (BunFileStorage) under Bun.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+// file (BunFileStorage) under Bun. Every file is mode 0600 in a directory no other user can
+// write to.
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import process from "node:process";
 import { Authentication, type Storage } from "../../mod.ts";
 import { BunFileStorage } from "../../src/handlers/bun_file.ts";
 import { type DenoKvLike, DenoKvStorage } from "../../src/handlers/deno_kv.ts";
@@ -18,6 +20,25 @@ interface DenoLike {
   openKv(path: string): Promise<DenoKvLike>;
 }
 
+/** Creates `dataDir` (0700) and refuses one that other users may write to. */
+export async function prepareDataDir(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (process.platform === "win32") return;
+  const mode = (await stat(dataDir)).mode & 0o777;
+  if (mode & 0o022) {
+    throw new Error(
+      `DATA_DIR ${dataDir} can be written by other users (mode ${mode.toString(8)}), who could ` +
+        `replace the saved login. Run \`chmod 700 ${dataDir}\` or choose another DATA_DIR.`,
+    );
+  }
+}
+
+/** Makes `path` exist with mode 0600 (an empty file is a new SQLite database to Deno KV). */
+async function privateFile(path: string): Promise<void> {
+  await writeFile(path, "", { flag: "a", mode: 0o600 });
+  if (process.platform !== "win32") await chmod(path, 0o600);
+}
+
 /**
  * Opens the storage for `profile` (`emulator` or `monzo`, kept apart) in `dataDir`. The
  * webhook secret is `secret` when given, else the stored one, else a new one that is stored.
@@ -27,10 +48,12 @@ export async function openStorage(
   profile: string,
   secret?: string,
 ): Promise<AppStorage> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await prepareDataDir(dataDir);
   const deno = (globalThis as { Deno?: DenoLike }).Deno;
   if (deno) {
     const path = join(dataDir, "example.kv");
+    // SQLite gives its -wal and -shm files the mode of the database file.
+    await privateFile(path);
     const kv = await deno.openKv(path);
     const key = ["monzo-hono-example", profile];
     const stored = (await kv.get([...key, "webhook-secret"])).value;

@@ -66,6 +66,11 @@ const ACCOUNT_NAMES: Record<string, string> = {
   uk_monzo_flex: "Monzo Flex",
 };
 
+/** The tab's icon: a coral square with an M. */
+export const FAVICON_SVG =
+  `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#ff4f40"/>` +
+  `<path d="M7 24V9h4l5 7 5-7h4v15h-4v-9l-5 7-5-7v9z" fill="#fff"/></svg>`;
+
 function banner(mode: Mode): Html {
   return mode.kind === "emulator"
     ? html`<span class="mode" id="mode">Using the built-in Monzo emulator (${
@@ -89,6 +94,7 @@ function layout(
     ${options.refreshSeconds &&
       html`<meta http-equiv="refresh" content="${options.refreshSeconds}">`}
     <title>${title}</title>
+    <link rel="icon" href="/favicon.ico" type="image/svg+xml">
     <style>${new Html(STYLE)}</style>
     ${options.live && html`<script src="/live.js" defer></script>`}
       </head>
@@ -135,14 +141,14 @@ export function approvalPage(mode: Mode): string {
     "Approve in your Monzo app",
     html`<section id="approval">
   <h2>Approve access in your Monzo app</h2>
-  <p>Monzo sent a notification to your phone. Open the Monzo app and tap <strong>Allow</strong>;
-  this page moves on by itself once you have.</p>
+  <p>Monzo sent a notification to your phone. Open the Monzo app and approve access for this
+  app; this page moves on by itself once you have.</p>
   ${
       mode.kind === "emulator" &&
       html`
         <p><a class="button" id="emulator-approve" href="${mode
           .approveUrl}" target="_blank" rel="noopener">Open the emulator's approval page</a></p>
-        <p class="muted">The emulator stands in for the app: approve there.</p>
+        <p class="muted">The emulator stands in for the app: press <strong>Approve</strong> there.</p>
       `
     }
   <form method="post" action="/logout"><button class="secondary">Cancel</button></form>
@@ -195,7 +201,7 @@ export function transactionRow(tx: Transaction, pots: Map<string, string> = new 
 </tr>`;
 }
 
-function accountSection(view: AccountView, dedupeId: string): Html {
+function accountSection(view: AccountView, dedupeId: string, emulator: boolean): Html {
   const { account, balance, pots } = view;
   const owners = (account.owners ?? []).map((o) => o.preferred_name).filter(Boolean).join(" & ");
   const potNames = new Map(pots.map((p) => [p.id, `🍯 ${p.name}`]));
@@ -205,7 +211,7 @@ function accountSection(view: AccountView, dedupeId: string): Html {
   } <span class="muted">${owners}</span></h2>
   <div class="big" data-balance>${formatMoney(balance.balance, balance.currency)}</div>
   <p class="muted">Total with pots ${formatMoney(balance.total_balance, balance.currency)} ·
-  spent today ${formatMoney(-balance.spend_today, balance.currency)}</p>
+  spent today ${formatMoney(Math.abs(balance.spend_today), balance.currency)}</p>
   ${
     pots.length > 0 && html`
       <h3>Pots</h3>
@@ -220,11 +226,12 @@ function accountSection(view: AccountView, dedupeId: string): Html {
       <form class="pot-move" method="post" action="/pots/deposit">
         <input type="hidden" name="account_id" value="${account.id}">
         <input type="hidden" name="dedupe_id" value="${dedupeId}">
-        <label>Move £<input name="amount" type="number" min="0.01" step="0.01" required placeholder="10.00"></label>
-        <label>into <select name="pot_id">${pots.map((pot) =>
+        <label>£<input name="amount" type="number" min="0.01" step="0.01" required placeholder="10.00"></label>
+        <label>pot <select name="pot_id">${pots.map((pot) =>
           html`<option value="${pot.id}">${pot.name}</option>`
         )}</select></label>
-        <button>Move money</button>
+        <button class="deposit">Move into the pot</button>
+        <button class="withdraw secondary" formaction="/pots/withdraw">Take out of the pot</button>
       </form>
     `
   }
@@ -235,6 +242,14 @@ function accountSection(view: AccountView, dedupeId: string): Html {
   ${
     view.transactions.length === 0 &&
     html`<p class="muted">No transactions in the last 30 days.</p>`
+  }
+  ${
+    emulator && html`
+      <form method="post" action="/emulator/payment">
+        <input type="hidden" name="account_id" value="${account.id}">
+        <button class="secondary test-payment">Make a test payment (emulator)</button>
+      </form>
+    `
   }
 </section>`;
 }
@@ -249,7 +264,7 @@ export function dashboardPage(
     mode,
     "Monzo dashboard",
     html`${notice(status.notice)}
-${views.map((view) => accountSection(view, crypto.randomUUID()))}
+${views.map((view) => accountSection(view, crypto.randomUUID(), mode.kind === "emulator"))}
 <p class="live">${status.webhook}</p>
 <form method="post" action="/logout"><button class="secondary">Disconnect</button></form>`,
     { live: true },
