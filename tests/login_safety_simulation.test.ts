@@ -15,7 +15,7 @@ import { type Backend, denoKv, envInt, report, runMany, SimWorld, summary } from
 
 const heavy = denoKv !== undefined;
 const count = heavy ? envInt("SIM_SCHEDULES") ?? 1000 : envInt("SIM_SCHEDULES_LIGHT") ?? 200;
-const concurrency = envInt("SIM_CONCURRENCY") ?? 8;
+const concurrency = envInt("SIM_CONCURRENCY") ?? 32;
 const wanted = (process.env.SIM_BACKENDS ?? "memory,file,kv").split(",");
 
 describe("login safety simulation: seeded fault schedules keep every invariant", () => {
