@@ -1,93 +1,97 @@
 // The Cloudflare Worker example under workerd (miniflare), against the emulator served on
-// loopback: login through /login and /callback, the JSON summary, and the cron refresh.
+// loopback: login through /login and /callback into the MonzoTokens Durable Object, the JSON
+// summary, and many concurrent requests in several isolates refreshing an expired login once.
 
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
-import { CloudflareKvStorage, type KVNamespaceLike } from "../src/handlers/cloudflare_kv.ts";
+import {
+  type DurableObjectNamespaceLike,
+  DurableObjectStorage,
+} from "../src/handlers/durable_object.ts";
 import type { Credentials } from "../src/storage.ts";
 import { type ServedEmulator, startEmulator } from "./_emulator.ts";
+import { bundleWorker } from "./fixtures/do_bundle.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const WORKER_URL = "http://localhost:8787";
-const PACKAGE = "@monzo-api/client";
-const CRON = { cron: "*/30 * * * *" };
+const ISOLATES = ["summary", "summary-2", "summary-3"];
+const COMPATIBILITY_DATE = "2026-04-01";
+const LIFETIME = 3600;
 
-/** The part of miniflare's worker Fetcher used here (its types need @cloudflare/workers-types). */
-interface ScheduledWorker {
-  scheduled(options: { cron?: string }): Promise<{ outcome: string }>;
-}
-
-/** worker.ts as one ES module, `@monzo-api/client/...` resolved through deno.json's exports. */
-async function bundle(): Promise<string> {
-  const { exports } = JSON.parse(await readFile(join(root, "deno.json"), "utf8"));
-  const result = await esbuild.build({
-    entryPoints: [join(root, "examples", "cloudflare-worker", "worker.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    write: false,
-    logLevel: "silent",
-    plugins: [{
-      name: "this-package",
-      setup(build) {
-        build.onResolve({ filter: /^@monzo-api\/client(\/.*)?$/ }, ({ path }) => ({
-          path: join(root, exports[`.${path.slice(PACKAGE.length)}`]),
-        }));
-      },
-    }],
-  });
-  await esbuild.stop();
-  return result.outputFiles[0].text;
+/** The part of miniflare's Fetcher used here (its types need @cloudflare/workers-types). */
+interface WorkerLike {
+  fetch(url: string, init?: RequestInit): Promise<Response>;
 }
 
 describe("examples/cloudflare-worker", () => {
   let served: ServedEmulator;
   let mf: Miniflare;
-  let storage: CloudflareKvStorage;
+  let storage: DurableObjectStorage;
+  let isolates: WorkerLike[];
 
   before(async () => {
-    served = await startEmulator();
+    served = await startEmulator({ accessTokenLifetimeSeconds: LIFETIME });
     const redirectUrl = `${WORKER_URL}/callback`;
     const client = served.emulator.addClient({ redirectUris: [redirectUrl] });
+    const script = await bundleWorker("examples/cloudflare-worker/worker.ts");
+    const bindings = {
+      MONZO_CLIENT_ID: client.id,
+      MONZO_CLIENT_SECRET: client.secret,
+      MONZO_REDIRECT_URL: redirectUrl,
+      MONZO_API_URL: served.url,
+      MONZO_AUTH_URL: `${served.url}/auth`,
+    };
+    // The first Worker holds the object (as wrangler.toml binds it); the others are more
+    // isolates of the same Worker, bound to that object.
     mf = new Miniflare({
-      modules: true,
-      script: await bundle(),
-      compatibilityDate: "2026-04-01",
-      kvNamespaces: ["TOKENS"],
-      bindings: {
-        MONZO_CLIENT_ID: client.id,
-        MONZO_CLIENT_SECRET: client.secret,
-        MONZO_REDIRECT_URL: redirectUrl,
-        MONZO_API_URL: served.url,
-        MONZO_AUTH_URL: `${served.url}/auth`,
-      },
+      workers: ISOLATES.map((name, i) => ({
+        name,
+        modules: true,
+        script,
+        compatibilityDate: COMPATIBILITY_DATE,
+        bindings,
+        durableObjects: {
+          MONZO_TOKENS: i === 0
+            ? "MonzoTokens"
+            : { className: "MonzoTokens", scriptName: ISOLATES[0] },
+        },
+      })),
     });
-    // miniflare types the binding with @cloudflare/workers-types, which is not installed.
-    const namespace = (await mf.getKVNamespace("TOKENS")) as unknown as KVNamespaceLike;
-    storage = new CloudflareKvStorage(namespace);
+    // miniflare types these with @cloudflare/workers-types, which is not installed.
+    const namespace = (await mf.getDurableObjectNamespace(
+      "MONZO_TOKENS",
+      ISOLATES[0],
+    )) as unknown as DurableObjectNamespaceLike;
+    storage = new DurableObjectStorage(namespace);
+    isolates = await Promise.all(
+      ISOLATES.map(async (name) => (await mf.getWorker(name)) as unknown as WorkerLike),
+    );
   });
 
   after(async () => {
-    await mf.dispose();
-    await served.close();
+    await mf?.dispose();
+    await served?.close();
   });
 
-  async function get(path: string, headers: Record<string, string> = {}) {
-    const response = await mf.dispatchFetch(`${WORKER_URL}${path}`, {
+  async function get(path: string, headers: Record<string, string> = {}, isolate = 0) {
+    const response = await isolates[isolate].fetch(`${WORKER_URL}${path}`, {
       headers,
       redirect: "manual",
     });
     return { response, body: await response.text() };
   }
 
-  test("/login and /callback check the state and store the login in KV", async () => {
-    assert.equal((await get("/")).response.status, 503);
+  test("other methods and paths are refused", async () => {
+    assert.equal((await get("/nowhere")).response.status, 404);
+    const post = await isolates[0].fetch(`${WORKER_URL}/`, { method: "POST" });
+    assert.equal(post.status, 405);
+    await post.body?.cancel();
+  });
+
+  test("/login and /callback check the state and store the login in the object", async () => {
+    const notLoggedIn = await get("/");
+    assert.equal(notLoggedIn.response.status, 503);
+    assert.equal(JSON.parse(notLoggedIn.body).error, "not_logged_in");
     const { response } = await get("/login");
     assert.equal(response.status, 302);
     const location = new URL(response.headers.get("location")!);
@@ -116,49 +120,40 @@ describe("examples/cloudflare-worker", () => {
     const stored = await storage.fetch();
     assert.equal(stored?.clientId, location.searchParams.get("client_id"));
     assert.ok(stored?.refreshToken);
+    assert.equal(served.emulator.tokenStatus(stored.accessToken), "active");
   });
 
-  test("/ serves the accounts and balances; only the cron refreshes, exactly once", async () => {
+  test("/ serves the accounts and balances; an expired login is refreshed once for all", async () => {
     const { emulator } = served;
-    const tokens = emulator.login({ clientId: (await storage.fetch())!.clientId });
-    const seeded: Credentials = {
-      ...(await storage.fetch())!,
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      expiry: tokens.expiry,
-    };
-    await storage.store(seeded);
-
+    const current = (await storage.fetch())!;
     const { response, body } = await get("/");
     assert.equal(response.status, 200, body);
-    const current = await fetchBalance(emulator.accounts.current, tokens.accessToken);
+    const balance = await fetchBalance(emulator.accounts.current, current.accessToken);
     assert.deepEqual(
       JSON.parse(body).accounts.find((a: { id: string }) => a.id === emulator.accounts.current),
       {
         id: emulator.accounts.current,
         type: "uk_retail",
-        balance: current.balance,
+        balance: balance.balance,
         currency: "GBP",
       },
     );
 
-    const grants = emulator.counters.grants.refresh_token;
-    emulator.advanceTime(tokens.expiresIn + 60);
-    const expired = await get("/");
-    assert.equal(expired.response.status, 503);
-    assert.equal(JSON.parse(expired.body).error, "unauthorized.bad_access_token.expired");
-    assert.equal(emulator.counters.grants.refresh_token, grants, "requests never refresh");
-
-    const worker = (await mf.getWorker()) as unknown as ScheduledWorker;
-    assert.equal((await worker.scheduled(CRON)).outcome, "ok");
-    assert.equal(emulator.counters.grants.refresh_token, grants + 1);
-    const refreshed = (await storage.fetch())!;
-    assert.notEqual(refreshed.accessToken, seeded.accessToken);
-    assert.notEqual(refreshed.refreshToken, seeded.refreshToken);
-    assert.equal((await get("/")).response.status, 200);
-
-    assert.equal((await worker.scheduled(CRON)).outcome, "ok");
-    assert.equal(emulator.counters.grants.refresh_token, grants + 1, "a fresh token is kept");
+    for (let expiry = 1; expiry <= 2; expiry++) {
+      const before: Credentials = (await storage.fetch())!;
+      const grants = emulator.counters.grants.refresh_token;
+      emulator.advanceTime(LIFETIME + 60); // expired for Monzo; the Worker learns it by a 401
+      const answers = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => get("/", {}, i % ISOLATES.length)),
+      );
+      for (const answer of answers) assert.equal(answer.response.status, 200, answer.body);
+      assert.equal(emulator.counters.grants.refresh_token, grants + 1, `expiry ${expiry}`);
+      assert.equal(emulator.counters.refreshReuses, 0);
+      const after = (await storage.fetch())!;
+      assert.equal(after.generation, (before.generation ?? 0) + 1);
+      assert.notEqual(after.refreshToken, before.refreshToken);
+      assert.equal(emulator.tokenStatus(after.accessToken), "active");
+    }
   });
 
   /** The balance as the API gives it, straight from the emulator. */

@@ -1,29 +1,32 @@
 /**
- * A Cloudflare Worker that keeps a Monzo login in Workers KV and serves a JSON summary of
- * your accounts and their balances.
+ * A Cloudflare Worker that keeps a Monzo login in a Durable Object and serves a JSON summary
+ * of your accounts and their balances.
  *
  * - `GET /login` sends you to Monzo (the state rides in an HttpOnly cookie), and
- *   `GET /callback` exchanges the code and stores the login in KV with
- *   `CloudflareKvStorage`. Then allow access in the Monzo app.
- * - `GET /` answers `{ "accounts": [{ "id", "type", "balance", "currency" }] }`. It only
- *   reads the stored access token and never refreshes.
- * - The `scheduled` handler (a cron trigger) is the one place that refreshes. Workers KV has
- *   no compare-and-swap and is eventually consistent, so requests refreshing on their own
- *   could spend the same single-use refresh token twice, and that logs you out.
+ *   `GET /callback` exchanges the code and stores the login in the `MonzoTokens` object
+ *   with `DurableObjectStorage`. Then allow access in the Monzo app.
+ * - `GET /` answers `{ "accounts": [{ "id", "type", "balance", "currency" }] }`. Any request
+ *   may refresh the login when its token has expired: the object lets one request at a time
+ *   refresh and writes a refreshed set only over the one it replaces, so requests in any
+ *   number of isolates never spend the single-use refresh token twice. The others wait and
+ *   use what it stored.
  *
  * @module
  */
 
 import { Authentication, type AuthenticationOptions, Monzo, MonzoError } from "@monzo-api/client";
 import {
-  CloudflareKvStorage,
-  type KVNamespaceLike,
-} from "@monzo-api/client/handlers/cloudflare-kv";
+  type DurableObjectNamespaceLike,
+  DurableObjectStorage,
+} from "@monzo-api/client/handlers/durable-object";
+
+// The Durable Object class must be exported by the Worker's main module (see wrangler.toml).
+export { MonzoTokens } from "@monzo-api/client/handlers/durable-object";
 
 /** The Worker's bindings: see wrangler.toml. */
 export interface Env {
-  /** The KV namespace holding the login. */
-  TOKENS: KVNamespaceLike;
+  /** The `MonzoTokens` Durable Object namespace holding the login. */
+  MONZO_TOKENS: DurableObjectNamespaceLike;
   /** The OAuth client's id (a secret: `wrangler secret put MONZO_CLIENT_ID`). */
   MONZO_CLIENT_ID: string;
   /** The OAuth client's secret (`wrangler secret put MONZO_CLIENT_SECRET`). */
@@ -36,8 +39,6 @@ export interface Env {
   MONZO_AUTH_URL?: string;
 }
 
-/** Refresh when the access token expires within this many seconds; keep it above the cron interval. */
-const REFRESH_AHEAD_SECONDS = 2 * 3600;
 const STATE_COOKIE = "monzo_state";
 
 function options(env: Env): AuthenticationOptions {
@@ -54,19 +55,17 @@ function json(body: unknown, status = 200): Response {
   return Response.json(body, { status, headers: { "cache-control": "no-store" } });
 }
 
-/** `GET /`: the accounts and balances, with the stored access token only. */
+/** `GET /`: the accounts and balances; refreshes the login first when it has expired. */
 async function summary(env: Env): Promise<Response> {
-  const stored = await new CloudflareKvStorage(env.TOKENS).fetch();
-  if (!stored) return json({ error: "not_logged_in", message: "Log in at /login" }, 503);
-  // No refresh token and no handler: this request cannot refresh, whatever happens.
-  const monzo = new Monzo(
-    new Authentication({
-      ...options(env),
-      accessToken: stored.accessToken,
-      accessTokenExpiry: stored.expiry,
-    }),
-  );
   try {
+    const auth = await Authentication.fromStorage(
+      new DurableObjectStorage(env.MONZO_TOKENS),
+      options(env),
+    );
+    if (!auth.isAuthenticated) {
+      return json({ error: "not_logged_in", message: "Log in at /login" }, 503);
+    }
+    const monzo = new Monzo(auth);
     const accounts = (await monzo.accounts.list()).filter((account) => !account.closed);
     return json({
       accounts: await Promise.all(accounts.map(async ({ id, type }) => {
@@ -89,7 +88,7 @@ function login(env: Env): Response {
   return new Response(null, { status: 302, headers: { location, "set-cookie": cookie } });
 }
 
-/** `GET /callback`: checks the state, exchanges the code and stores the login in KV. */
+/** `GET /callback`: checks the state, exchanges the code and stores the login in the object. */
 async function callback(request: Request, env: Env): Promise<Response> {
   const params = new URL(request.url).searchParams;
   const error = params.get("error");
@@ -98,7 +97,7 @@ async function callback(request: Request, env: Env): Promise<Response> {
   const expectedState = cookies.match(new RegExp(`(?:^|;\\s*)${STATE_COOKIE}=([^;]+)`))?.[1];
   if (!expectedState) return json({ error: "no_state", message: "Start at /login" }, 400);
   const auth = new Authentication(options(env));
-  auth.registerCallbackHandler(new CloudflareKvStorage(env.TOKENS));
+  auth.registerCallbackHandler(new DurableObjectStorage(env.MONZO_TOKENS));
   try {
     await auth.authenticate(params.get("code") ?? "", {
       state: params.get("state") ?? "",
@@ -113,21 +112,6 @@ async function callback(request: Request, env: Env): Promise<Response> {
   });
 }
 
-/**
- * The cron: one cheap call with a login that may refresh. `Authentication` refreshes when the
- * token expires within `REFRESH_AHEAD_SECONDS`, or once on an expired-token answer, and
- * stores the new tokens in KV before using them.
- */
-async function keepAlive(env: Env): Promise<void> {
-  const storage = new CloudflareKvStorage(env.TOKENS);
-  if (!(await storage.fetch())) return; // nobody has logged in yet
-  const auth = await Authentication.fromStorage(storage, {
-    ...options(env),
-    refreshSkewSeconds: REFRESH_AHEAD_SECONDS,
-  });
-  await new Monzo(auth).whoAmI();
-}
-
 export default {
   /** Serves `/`, `/login` and `/callback`. */
   async fetch(request: Request, env: Env): Promise<Response> {
@@ -137,10 +121,5 @@ export default {
     if (pathname === "/login") return login(env);
     if (pathname === "/callback") return await callback(request, env);
     return json({ error: "not_found" }, 404);
-  },
-
-  /** Runs on the cron trigger of wrangler.toml. */
-  async scheduled(_controller: unknown, env: Env): Promise<void> {
-    await keepAlive(env);
   },
 };
