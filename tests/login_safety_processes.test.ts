@@ -119,6 +119,8 @@ interface Slot {
   /** A token answer went to it while a command was pending. */
   grantWhileBusy: boolean;
   stopped: boolean;
+  /** Logouts sent and not answered. */
+  loggingOut: number;
 }
 
 async function runSchedule(schedule: Schedule): Promise<string[]> {
@@ -132,6 +134,7 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
   const slots: Slot[] = [];
   const everyone: SimChild[] = [];
   let crashInWindow = false;
+  let crashInLogout = false;
   let paused = false;
   const watch: GrantWatch = await serveWatched(emulator, (id) => {
     const slot = slots.find((s) => s.sim.id === id);
@@ -153,11 +156,12 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
   const spawnSlot = (i: number): Slot => {
     const sim = startSimChild(schedule.kind, path, `c${nextChild++}`, options, schedule.skews[i]);
     everyone.push(sim);
-    return { sim, pending: new Set(), grantWhileBusy: false, stopped: false };
+    return { sim, pending: new Set(), grantWhileBusy: false, stopped: false, loggingOut: 0 };
   };
 
   /** Sends a command; judges a request for a new login against what was stored before it. */
   const command = (slot: Slot, op: string, code?: string): Promise<ChildReply | null> => {
+    if (op === "logout") slot.loggingOut++;
     const promise = (async () => {
       const before = await read();
       const reply = await childCommand(slot.sim, { op, code });
@@ -166,6 +170,7 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
     })();
     slot.pending.add(promise);
     void promise.finally(() => {
+      if (op === "logout") slot.loggingOut--;
       slot.pending.delete(promise);
       if (slot.pending.size === 0) slot.grantWhileBusy = false;
     });
@@ -230,6 +235,7 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
           if ((watch.inflight.get(slot.sim.id) ?? 0) > 0 || slot.grantWhileBusy) {
             crashInWindow = true;
           }
+          if (slot.loggingOut > 0) crashInLogout = true;
           slot.stopped = false;
           slot.sim.child.kill("SIGKILL");
           await slot.sim.exited;
@@ -301,7 +307,7 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
           );
         }
       }
-    } else if (!stored?.loggedOut) {
+    } else if (!stored?.loggedOut && !crashInLogout) {
       violations.push("no set is active (logged out) but storage holds no tombstone");
     }
     for (const [n, reply] of finals.entries()) {
@@ -311,7 +317,7 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
         else if (!lost && reply.accessToken !== active.accessToken) {
           violations.push(`${id} holds a set that is not the newest`);
         }
-      } else if (!reply?.error?.reauth || (active && !lost)) {
+      } else if (!lost && (!reply?.error?.reauth || active)) {
         violations.push(`${id}: the final request failed: ${reply?.error?.code ?? "no reply"}`);
       }
     }
