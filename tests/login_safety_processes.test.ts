@@ -177,10 +177,13 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
     return promise;
   };
   const errors: NonNullable<ChildReply["error"]>[] = [];
+  /** The failed commands, for the failure report. */
+  const outcomes: string[] = [];
   const activeSet = () => emulator.snapshot().tokens.find((t) => t.clientId === emulator.client.id);
   const judge = (reply: ChildReply, before: Credentials | null, id: string) => {
     const error = reply.error!;
     errors.push(error);
+    outcomes.push(`${id} ${reply.op}: ${error.name}(${error.code})`);
     if (!error.monzo) violations.push(`${id} (${reply.op}) threw a raw ${error.name}`);
     if (!error.reauth) return;
     const active = activeSet();
@@ -347,6 +350,7 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
     await watch.close();
     await rm(dir, { recursive: true, force: true });
   }
+  if (violations.length > 0) violations.push(`(failed commands: ${outcomes.join("; ") || "none"})`);
   return violations;
 }
 
