@@ -35,8 +35,8 @@ import { isDropped } from "../src/testing/faults.ts";
 import { serveHandler } from "../src/testing/serve.ts";
 import { bun, deno, seeded, sleep, weighted, within } from "./_reliability.ts";
 
-/** The shared stores the simulation runs over. */
-export type Backend = "memory" | "file" | "kv";
+/** The shared stores the simulation runs over (`redis` and `durable-object`: see `otherBackends`). */
+export type Backend = "memory" | "file" | "kv" | "redis" | "durable-object";
 
 /** The timeouts every simulated instance uses: small, so that schedules run fast. */
 export const SIM_TIMING = {
@@ -236,7 +236,11 @@ export class SimWorld {
 // ---------------------------------------------------------------------------------------
 // Backends: one shared store, one storage object per instance.
 
-interface SharedStore {
+/** Shared stores that other test files provide: a fresh store per schedule. */
+export const otherBackends: Map<Backend, () => Promise<SharedStore>> = new Map();
+
+/** One store shared by a schedule's instances. */
+export interface SharedStore {
   /** A new storage object for one instance. */
   open(): Promise<Storage>;
   /** What the store holds now, read through a storage object of its own. */
@@ -252,6 +256,8 @@ interface DenoKvApi {
 export const denoKv: DenoKvApi | undefined = (globalThis as { Deno?: DenoKvApi }).Deno;
 
 async function openShared(backend: Backend): Promise<SharedStore> {
+  const other = otherBackends.get(backend);
+  if (other) return await other();
   if (backend === "memory") {
     const shared = new MemoryStorage();
     return {
@@ -358,6 +364,23 @@ export class Proc {
     this.crashed = true;
     this.#kill(new Error(DOOMED));
   }
+}
+
+/** A storage object that breaks a rule (see {@link Sabotage}). */
+function broken(inner: Storage, sabotage: "no-lease" | "blind-write"): Storage {
+  const storage = {
+    store: (credentials: Credentials) => inner.store(credentials),
+    fetch: () => inner.fetch(),
+  } as Storage;
+  if (inner.storeIf) {
+    storage.storeIf = sabotage === "blind-write"
+      ? async (credentials) => (await inner.store(credentials), true)
+      : (credentials, expected) => inner.storeIf!(credentials, expected);
+  }
+  if (inner.acquireLease && sabotage !== "no-lease") {
+    storage.acquireLease = (ttlMs) => inner.acquireLease!(ttlMs);
+  }
+  return storage;
 }
 
 /** Wraps one instance's storage object: its calls go through the instance's gate and faults. */
@@ -549,7 +572,18 @@ function errorName(error: unknown): string {
 }
 
 /** Runs one schedule in `world` and checks the invariants. */
-export async function runSchedule(world: SimWorld, schedule: Schedule): Promise<ScheduleResult> {
+/**
+ * Rules broken on purpose, to prove that the invariant checks catch them: `no-lease` hides
+ * the lease (every instance refreshes on its own), `blind-write` makes the conditional write
+ * ignore the generation, `leak` logs a token.
+ */
+export type Sabotage = "no-lease" | "blind-write" | "leak";
+
+export async function runSchedule(
+  world: SimWorld,
+  schedule: Schedule,
+  sabotage?: Sabotage,
+): Promise<ScheduleResult> {
   const started = performance.now();
   const sim = new ScheduleRun();
   const { id, served, apiUrl } = world.add(schedule.seed);
@@ -582,7 +616,9 @@ export async function runSchedule(world: SimWorld, schedule: Schedule): Promise<
   const start = async (slot: number): Promise<Proc> => {
     const proc = new Proc(nextId++, slot);
     sim.procs.push(proc);
-    const storage = wrapStorage(await shared.open(), proc, sim);
+    let inner = await shared.open();
+    if (sabotage === "no-lease" || sabotage === "blind-write") inner = broken(inner, sabotage);
+    const storage = wrapStorage(inner, proc, sim);
     proc.auth = await Authentication.fromStorage(storage, options(proc, slot));
     return proc;
   };
@@ -651,6 +687,7 @@ export async function runSchedule(world: SimWorld, schedule: Schedule): Promise<
     const code = emulator.authorize();
     sim.secrets.add(code);
     await slots[0].auth.authenticate(code, { state: "sim", expectedState: "sim" });
+    if (sabotage === "leak") console.warn(`token ${slots[0].auth.accessToken}`);
     for (let slot = 1; slot < schedule.skews.length; slot++) slots[slot] = await start(slot);
 
     for (const step of schedule.steps) {
@@ -919,7 +956,11 @@ export async function runMany(
   world: SimWorld,
   backend: Backend,
   count: number,
-  { firstSeed = 1, concurrency = 8 }: { firstSeed?: number; concurrency?: number } = {},
+  { firstSeed = 1, concurrency = 8, sabotage }: {
+    firstSeed?: number;
+    concurrency?: number;
+    sabotage?: Sabotage;
+  } = {},
 ): Promise<RunTotals> {
   const only = envInt("SIM_SEED");
   const seeds = only !== undefined
@@ -941,7 +982,7 @@ export async function runMany(
     const worker = async () => {
       while (next < seeds.length) {
         const schedule = makeSchedule(seeds[next++], backend);
-        const result = await runSchedule(world, schedule);
+        const result = await runSchedule(world, schedule, sabotage);
         totals.schedules++;
         totals.instances += result.instances;
         totals.slowestMs = Math.max(totals.slowestMs, result.ms);

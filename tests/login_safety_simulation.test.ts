@@ -44,3 +44,32 @@ describe("login safety simulation: seeded fault schedules keep every invariant",
     });
   }
 });
+
+// Positive controls: the same checks, with a rule broken on purpose, must find violations.
+describe("login safety simulation: the invariant checks catch broken rules", () => {
+  let world: SimWorld;
+  before(async () => {
+    world = await SimWorld.start();
+  });
+  after(() => world.close());
+
+  const expected = {
+    "no-lease": /refresh token reuse/,
+    "blind-write": /storage holds|not the newest|reauthorizationRequired/,
+    "leak": /a secret/,
+  };
+  for (const sabotage of ["no-lease", "blind-write", "leak"] as const) {
+    test(`${sabotage}: violations are found`, async () => {
+      const totals = await runMany(world, "memory", sabotage === "leak" ? 3 : 100, {
+        concurrency,
+        sabotage,
+        firstSeed: 100_000,
+      });
+      process.stdout.write(`# sabotage ${sabotage}: ${summary(totals)}\n`);
+      const caught = totals.failures.filter((f) =>
+        f.violations.some((v) => expected[sabotage].test(v))
+      );
+      assert.ok(caught.length > 0, "the broken rule went unnoticed");
+    });
+  }
+});
