@@ -1,0 +1,118 @@
+// The seeded fault-schedule simulation of issue 8 (tests/_simulation.ts) over the two
+// handlers for many machines: RedisStorage on a real redis-server (node-redis) and
+// DurableObjectStorage reaching a real MonzoTokens object in workerd (miniflare). Each
+// schedule gets a store of its own (its own Redis key, its own object).
+//
+// SIM_SCHEDULES_SHARED (default 100) schedules per handler, in every runtime.
+// Replay one schedule: SIM_SEED=<n> SIM_BACKENDS=<redis|durable-object> with the same command.
+
+import assert from "node:assert/strict";
+import process from "node:process";
+import { after, before, describe, test } from "node:test";
+import { Miniflare } from "miniflare";
+import {
+  type DurableObjectNamespaceLike,
+  DurableObjectStorage,
+} from "../src/handlers/durable_object.ts";
+import { RedisStorage } from "../src/handlers/redis.ts";
+import {
+  type Backend,
+  envInt,
+  otherBackends,
+  report,
+  runMany,
+  SimWorld,
+  summary,
+} from "./_simulation.ts";
+import { bundleWorker } from "./fixtures/do_bundle.ts";
+import {
+  connectRedis,
+  redisMissing,
+  type RedisServer,
+  startRedis,
+} from "./fixtures/redis_server.ts";
+
+const count = envInt("SIM_SCHEDULES_SHARED") ?? 100;
+const concurrency = envInt("SIM_CONCURRENCY") ?? 16;
+const wanted = (process.env.SIM_BACKENDS ?? "redis,durable-object").split(",");
+
+/** Runs the schedules of `backend` and checks that none broke an invariant. */
+async function simulate(world: SimWorld, backend: Backend): Promise<void> {
+  const totals = await runMany(world, backend, count, { concurrency });
+  process.stdout.write(`# simulation ${summary(totals)}\n`);
+  assert.equal(totals.failures.length, 0, `\n${report(totals)}`);
+  assert.ok(totals.schedules >= 1);
+}
+
+describe("login safety simulation over RedisStorage and DurableObjectStorage", () => {
+  let world: SimWorld;
+  let schedules = 0;
+  before(async () => {
+    world = await SimWorld.start();
+  });
+  after(() => world.close());
+
+  describe("RedisStorage", { skip: redisMissing }, () => {
+    let server: RedisServer;
+    let close = () => Promise.resolve();
+    before(async () => {
+      server = await startRedis();
+      const connection = await connectRedis("node-redis", server.url);
+      close = connection.close;
+      otherBackends.set("redis", () => {
+        const key = `sim:${++schedules}`;
+        const reader = new RedisStorage(connection.redis, { key });
+        return Promise.resolve({
+          open: () => Promise.resolve(new RedisStorage(connection.redis, { key })),
+          read: () => reader.fetch(),
+          close: () => Promise.resolve(),
+        });
+      });
+    });
+    after(async () => {
+      otherBackends.delete("redis");
+      await close();
+      await server?.stop();
+    });
+
+    test(
+      `${count} schedules`,
+      { skip: !wanted.includes("redis") && "not in SIM_BACKENDS" },
+      () => simulate(world, "redis"),
+    );
+  });
+
+  describe("DurableObjectStorage", () => {
+    let mf: Miniflare;
+    before(async () => {
+      mf = new Miniflare({
+        modules: true,
+        script: await bundleWorker("tests/fixtures/do_worker.ts"),
+        compatibilityDate: "2026-04-01",
+        bindings: { MONZO_OPTIONS: "{}" },
+        durableObjects: { MONZO_TOKENS: "MonzoTokens" },
+      });
+      // miniflare types the binding with @cloudflare/workers-types, which is not installed.
+      const namespace = (await mf.getDurableObjectNamespace(
+        "MONZO_TOKENS",
+      )) as unknown as DurableObjectNamespaceLike;
+      otherBackends.set("durable-object", () => {
+        const key = `sim:${++schedules}`;
+        const reader = new DurableObjectStorage(namespace, { key });
+        return Promise.resolve({
+          open: () => Promise.resolve(new DurableObjectStorage(namespace, { key })),
+          read: () => reader.fetch(),
+          close: () => Promise.resolve(),
+        });
+      });
+    });
+    after(async () => {
+      otherBackends.delete("durable-object");
+      await mf?.dispose();
+    });
+
+    test(`${count} schedules`, {
+      skip: !wanted.includes("durable-object") && "not in SIM_BACKENDS",
+    }, () => simulate(world, "durable-object"));
+  });
+});
