@@ -33,7 +33,7 @@ import {
 } from "./fixtures/redis_server.ts";
 
 const count = envInt("SIM_SCHEDULES_SHARED") ?? 100;
-const concurrency = envInt("SIM_CONCURRENCY") ?? 16;
+const concurrency = envInt("SIM_CONCURRENCY") ?? 4;
 const wanted = (process.env.SIM_BACKENDS ?? "redis,durable-object").split(",");
 
 /** Runs the schedules of `backend` and checks that none broke an invariant. */
@@ -92,18 +92,28 @@ describe("login safety simulation over RedisStorage and DurableObjectStorage", (
         bindings: { MONZO_OPTIONS: "{}" },
         durableObjects: { MONZO_TOKENS: "MonzoTokens" },
       });
-      // miniflare types the binding with @cloudflare/workers-types, which is not installed.
-      const namespace = (await mf.getDurableObjectNamespace(
-        "MONZO_TOKENS",
-      )) as unknown as DurableObjectNamespaceLike;
-      otherBackends.set("durable-object", () => {
+      // The test's process reaches the objects through the Worker over HTTP (a Worker calling
+      // its object), which is several times faster than miniflare's own binding proxy.
+      const base = (await mf.ready).href;
+      const namespace: DurableObjectNamespaceLike = {
+        idFromName: (name) => name,
+        get: (id) => ({
+          fetch: (url, init) =>
+            fetch(`${base}_do/${encodeURIComponent(String(id))}${new URL(url).pathname}`, init),
+        }),
+      };
+      // Warm workerd and the HTTP path up: the simulation's store deadline is 100 ms.
+      const warm = new DurableObjectStorage(namespace, { key: "warm-up" });
+      for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 50 }, () => warm.fetch()));
+      otherBackends.set("durable-object", async () => {
         const key = `sim:${++schedules}`;
         const reader = new DurableObjectStorage(namespace, { key });
-        return Promise.resolve({
+        await reader.fetch(); // the object starts before the schedule's clocks run
+        return {
           open: () => Promise.resolve(new DurableObjectStorage(namespace, { key })),
           read: () => reader.fetch(),
           close: () => Promise.resolve(),
-        });
+        };
       });
     });
     after(async () => {
