@@ -5,15 +5,7 @@
  * @module
  */
 
-import * as v from "valibot";
-import {
-  MonzoArgumentError,
-  MonzoAuthenticationError,
-  type MonzoError,
-  MonzoPermissionsError,
-  MonzoResponseError,
-  MonzoStorageError,
-} from "./errors.ts";
+import { MonzoArgumentError, MonzoAuthenticationError, MonzoPermissionsError } from "./errors.ts";
 import {
   encodeParams,
   errorFromResponse,
@@ -22,7 +14,9 @@ import {
   send,
   type TransportConfig,
 } from "./http.ts";
-import type { Credentials, Storage, StorageLease } from "./storage.ts";
+import { authorizationUrl, requestTokens, revokeToken } from "./_oauth.ts";
+import { TokenKeeper } from "./_tokens.ts";
+import type { Credentials, Storage } from "./storage.ts";
 import {
   checkBaseUrl,
   checkCount,
@@ -75,6 +69,28 @@ export interface AuthenticationOptions {
   retryDelayMs?: number;
   /** Refresh this many seconds before the access token expires. Default 60. */
   refreshSkewSeconds?: number;
+  /**
+   * How long one handler call (read, store, lease) may take before it counts as failed, in
+   * milliseconds. A new set that could not be stored is kept and stored before the next
+   * request. Default 10,000.
+   */
+  storeTimeoutMs?: number;
+  /**
+   * How long a lease lasts without a renewal, in milliseconds; its holder renews it every
+   * third of that while it works. A holder paused for longer loses it. Default 20,000.
+   */
+  leaseTtlMs?: number;
+  /**
+   * The token request's own deadline, in milliseconds (never `timeoutMs`): once a grant is
+   * sent, Monzo may have applied it, so its answer is awaited this long. Default 120,000.
+   */
+  grantTimeoutMs?: number;
+  /**
+   * After Monzo refuses a refresh token as used, how long to wait for the instance that
+   * used it to store the newer set before reporting that a new login is needed, in
+   * milliseconds. Default twice `leaseTtlMs`.
+   */
+  handoverWaitMs?: number;
   /** The clock, in milliseconds since the epoch. Default `Date.now`. */
   now?: () => number;
 }
@@ -113,26 +129,22 @@ export interface WaitForApprovalOptions {
   signal?: AbortSignal;
 }
 
-const TokenResponse = v.looseObject({
-  access_token: v.pipe(v.string(), v.minLength(1)),
-  expires_in: v.pipe(v.number(), v.finite()),
-  refresh_token: v.optional(v.pipe(v.string(), v.minLength(1))),
-});
-
-const LEASE_POLL_MS = 100;
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 const DENO_INSPECT = Symbol.for("Deno.customInspect");
 
 /**
  * Holds a Monzo login and keeps it alive.
  *
- * - Every path that obtains tokens (code exchange, automatic refresh, explicit refresh) awaits
- *   `store()` on every registered handler before the new token is used.
+ * - Every path that obtains tokens (code exchange, automatic refresh, explicit refresh) stores
+ *   them through every registered handler before the new token is used, as a
+ *   compare-and-set on the set's generation: a stale writer never overwrites a newer set.
  * - Refresh happens before expiry (`refreshSkewSeconds`) and once on a 401
  *   `unauthorized.bad_access_token.expired`. Concurrent callers share one refresh.
- * - Before refreshing, the stored credentials are read: when another instance already
- *   refreshed, its tokens are adopted instead. With a handler that leases
- *   (`DenoKvStorage`, `BunFileStorage`), exactly one instance refreshes.
+ * - Refresh, login and logout run one at a time, and with a handler that leases
+ *   (`DenoKvStorage`, `BunFileStorage`) one instance at a time across processes; the others
+ *   wait and adopt the stored result.
+ * - A set that could not be stored is kept in memory and stored before the next request;
+ *   call {@link Authentication.close} before a process exits.
  * - Tokens and the client secret appear in no message, `toString()`, `JSON.stringify` or
  *   inspect output.
  *
@@ -155,18 +167,12 @@ export class Authentication {
   #clientId: string;
   #clientSecret: string;
   #redirectUrl: string;
-  #accessToken: string | undefined;
-  #expiry: number | undefined;
-  #refreshToken: string | undefined;
-  #handlers: Storage[] = [];
   #apiUrl: string;
   #apiOrigin: string;
   #authUrl: string;
-  #skew: number;
-  #now: () => number;
   #transport: TransportConfig;
-  #refreshing: Promise<void> | null = null;
-  #unsaved: Credentials | null = null;
+  #now: () => number;
+  #tokens: TokenKeeper;
 
   /**
    * Creates the authentication. Nothing is sent until a request needs it.
@@ -181,20 +187,19 @@ export class Authentication {
     this.#clientId = checkText(options.clientId, "clientId");
     this.#clientSecret = checkText(options.clientSecret, "clientSecret");
     this.#redirectUrl = checkSecureUrl(options.redirectUrl, "redirectUrl");
-    this.#accessToken = optionalText(options.accessToken, "accessToken");
-    this.#refreshToken = optionalText(options.refreshToken, "refreshToken");
-    this.#expiry = checkNumber(options.accessTokenExpiry, "accessTokenExpiry", 0);
+    const accessToken = optionalText(options.accessToken, "accessToken");
+    const refreshToken = optionalText(options.refreshToken, "refreshToken");
+    const expiry = checkNumber(options.accessTokenExpiry, "accessTokenExpiry", 0);
     this.#apiUrl = checkBaseUrl(options.apiUrl ?? "https://api.monzo.com", "apiUrl");
     this.#apiOrigin = new URL(this.#apiUrl).origin;
     this.#authUrl = checkBaseUrl(options.authUrl ?? "https://auth.monzo.com", "authUrl");
-    this.#skew = checkNumber(options.refreshSkewSeconds, "refreshSkewSeconds", 0) ?? 60;
     if (options.now !== undefined && typeof options.now !== "function") {
       throw new MonzoArgumentError("now", "must be a function returning milliseconds");
     }
-    this.#now = options.now ?? Date.now;
     if (typeof (options.fetch ?? globalThis.fetch) !== "function") {
       throw new MonzoArgumentError("fetch", "must be a function (no global fetch was found)");
     }
+    this.#now = options.now ?? Date.now;
     this.#transport = {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       timeoutMs: checkNumber(options.timeoutMs, "timeoutMs", 1) ?? 30_000,
@@ -202,6 +207,40 @@ export class Authentication {
       retryDelayMs: checkNumber(options.retryDelayMs, "retryDelayMs", 0) ?? 500,
       secrets: () => this.#secrets(),
     };
+    // The token request: its own long deadline, never retried.
+    const grantTransport: TransportConfig = {
+      ...this.#transport,
+      timeoutMs: checkNumber(options.grantTimeoutMs, "grantTimeoutMs", 1) ?? 120_000,
+      maxRetries: 0,
+    };
+    const client = {
+      apiUrl: this.#apiUrl,
+      clientId: this.#clientId,
+      clientSecret: this.#clientSecret,
+    };
+    const leaseTtlMs = checkNumber(options.leaseTtlMs, "leaseTtlMs", 1) ?? 20_000;
+    const initial: Credentials | null = accessToken
+      ? {
+        accessToken,
+        clientId: this.#clientId,
+        clientSecret: this.#clientSecret,
+        expiry: expiry ?? Infinity, // unknown: used until Monzo says it expired
+        generation: 0,
+      }
+      : null;
+    if (initial && refreshToken) initial.refreshToken = refreshToken;
+    this.#tokens = new TokenKeeper({
+      clientId: this.#clientId,
+      clientSecret: this.#clientSecret,
+      now: this.#now,
+      skewSeconds: checkNumber(options.refreshSkewSeconds, "refreshSkewSeconds", 0) ?? 60,
+      storeTimeoutMs: checkNumber(options.storeTimeoutMs, "storeTimeoutMs", 1) ?? 10_000,
+      leaseTtlMs,
+      grantTimeoutMs: grantTransport.timeoutMs,
+      handoverWaitMs: checkNumber(options.handoverWaitMs, "handoverWaitMs", 0) ?? 2 * leaseTtlMs,
+      grant: (params) => requestTokens(grantTransport, client, params),
+      revoke: (token) => revokeToken(this.#transport, this.#apiUrl, token),
+    }, initial);
   }
 
   /**
@@ -229,7 +268,8 @@ export class Authentication {
    *
    * @param storage Where the login is kept.
    * @param options The same options as the constructor; stored tokens win over given ones.
-   * @returns The authentication, holding the stored tokens when there were any.
+   * @returns The authentication, holding the stored tokens when there were any (those of
+   *   another OAuth client are ignored; a stored logout leaves it not authenticated).
    * @throws {MonzoStorageError} When the storage cannot be read.
    */
   static async fromStorage(
@@ -238,8 +278,7 @@ export class Authentication {
   ): Promise<Authentication> {
     const auth = new Authentication(options);
     auth.registerCallbackHandler(storage);
-    const stored = await readStorage(storage);
-    if (stored) auth.#adopt(stored);
+    await auth.#tokens.load();
     return auth;
   }
 
@@ -262,17 +301,26 @@ export class Authentication {
 
   /** The current access token, if any. */
   get accessToken(): string | undefined {
-    return this.#accessToken;
+    return this.#live()?.accessToken;
   }
 
   /** When the access token expires, in unix seconds, if known. */
   get accessTokenExpiry(): number | undefined {
-    return this.#expiry;
+    const expiry = this.#live()?.expiry;
+    return expiry !== undefined && Number.isFinite(expiry) ? expiry : undefined;
   }
 
   /** The current refresh token, if any (confidential clients only). */
   get refreshToken(): string | undefined {
-    return this.#refreshToken;
+    return this.#live()?.refreshToken;
+  }
+
+  /**
+   * The current set's generation: +1 for every new set (refresh, login, logout), so that
+   * instances sharing a login agree which set is newest. `undefined` before any login.
+   */
+  get generation(): number | undefined {
+    return this.#tokens.current?.generation;
   }
 
   /** The OAuth client id. */
@@ -282,8 +330,8 @@ export class Authentication {
 
   /** True when a request can be made: a live access token, or a refresh token to get one. */
   get isAuthenticated(): boolean {
-    if (this.#refreshToken) return true;
-    return this.#accessToken !== undefined && !this.#expiresSoon(0);
+    const set = this.#live();
+    return !!set && (!!set.refreshToken || set.expiry > this.#now() / 1000);
   }
 
   /**
@@ -307,7 +355,7 @@ export class Authentication {
     if (!handler || typeof handler.store !== "function") {
       throw new MonzoArgumentError("handler", "must have a store(credentials) method");
     }
-    if (!this.#handlers.includes(handler)) this.#handlers.push(handler);
+    if (!this.#tokens.handlers.includes(handler)) this.#tokens.handlers.push(handler);
   }
 
   /**
@@ -330,20 +378,15 @@ export class Authentication {
    */
   authorizationUrl(state: string): string {
     checkText(state, "state");
-    const url = new URL(this.#authUrl + "/");
-    url.search = new URLSearchParams({
-      client_id: this.#clientId,
-      redirect_uri: this.#redirectUrl,
-      response_type: "code",
-      state,
-    }).toString();
-    return url.toString();
+    return authorizationUrl(this.#authUrl, this.#clientId, this.#redirectUrl, state);
   }
 
   /**
    * Finishes the OAuth flow: checks `state` in constant time, exchanges the code, stores the
-   * new credentials through every handler and returns them. The new token works once the
-   * user approves access in the Monzo app (see {@link waitForApproval}).
+   * new credentials through every handler and returns them. The new login is ordered with
+   * refreshes and logouts (the same single flight and lease) and replaces whatever is
+   * stored. The new token works once the user approves access in the Monzo app (see
+   * {@link waitForApproval}).
    *
    * @example
    * ```ts
@@ -378,8 +421,11 @@ export class Authentication {
         { code: "oauth.state_mismatch" },
       );
     }
-    await this.#grant({ grant_type: "authorization_code", redirect_uri: this.#redirectUrl, code });
-    return this.#credentials();
+    return await this.#tokens.login({
+      grant_type: "authorization_code",
+      redirect_uri: this.#redirectUrl,
+      code,
+    });
   }
 
   /**
@@ -399,7 +445,7 @@ export class Authentication {
    * @throws {MonzoStorageError} When a handler fails (the tokens are kept in memory).
    */
   async refreshAccessToken(): Promise<Credentials> {
-    await this.#refreshOnce();
+    await this.#tokens.refresh(this.#tokens.current?.accessToken);
     return this.#credentials();
   }
 
@@ -458,7 +504,7 @@ export class Authentication {
     for (let attempt = 0;; attempt++) {
       let used: string | undefined;
       if (authorize) {
-        used = this.#usableToken() ?? await this.#validToken();
+        used = this.#tokens.usable() ?? await this.#tokens.token();
         headers.Authorization = `Bearer ${used}`;
       }
       const response = await send(this.#transport, label, url, {
@@ -470,7 +516,8 @@ export class Authentication {
       if (response.status < 400) return parseBody(response, label);
       const error = errorFromResponse(response, label, this.#secrets());
       if (
-        attempt === 0 && authorize && response.status === 401 && (await this.#recover(error, used))
+        attempt === 0 && used !== undefined && response.status === 401 &&
+        (await this.#tokens.recover(error, used))
       ) {
         continue;
       }
@@ -479,8 +526,10 @@ export class Authentication {
   }
 
   /**
-   * Revokes the access token at Monzo, forgets the tokens, and clears every handler that can
-   * be cleared. The user has to log in again afterwards.
+   * Logs out everywhere: waits for any refresh in flight (and, with a leasing handler, takes
+   * the lease), revokes the newest stored token set at Monzo, and stores a tombstone that no
+   * older set can overwrite. Every instance sharing the login then reports
+   * `reauthorizationRequired`, until a new login.
    *
    * @example
    * ```ts
@@ -489,37 +538,33 @@ export class Authentication {
    * await auth.logout();
    * ```
    *
-   * @throws {MonzoError} When Monzo refuses for a reason other than an already dead token.
+   * @throws {MonzoError} When Monzo refuses for a reason other than an already dead token
+   *   (nothing is stored then), or a handler cannot store the tombstone.
    */
   async logout(): Promise<void> {
-    const token = this.#accessToken;
-    if (token) {
-      const response = await send(
-        this.#transport,
-        "POST /oauth2/logout",
-        `${this.#apiUrl}/oauth2/logout`,
-        {
-          method: "POST",
-          headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
-        },
-        false,
-      );
-      if (response.status >= 400 && response.status !== 401) {
-        throw errorFromResponse(response, "POST /oauth2/logout", this.#secrets());
-      }
-    }
-    this.#accessToken = this.#refreshToken = this.#expiry = undefined;
-    this.#unsaved = null;
-    const results = await Promise.allSettled(this.#handlers.map((h) => h.clear?.()));
-    const failed = results.find((r) => r.status === "rejected");
-    if (failed) {
-      throw new MonzoStorageError(
-        "Logged out, but a handler could not clear the stored credentials",
-        {
-          cause: failed.reason,
-        },
-      );
-    }
+    await this.#tokens.logout();
+  }
+
+  /**
+   * Stores a token set that could not be stored yet and lets the lease go. Call it before a
+   * process exits: a refresh token works once, so an unsaved set is the login itself.
+   *
+   * @example
+   * ```ts
+   * import { Authentication } from "@monzo-api/client";
+   * declare const auth: Authentication;
+   * try {
+   *   // ...work
+   * } finally {
+   *   await auth.close();
+   * }
+   * ```
+   *
+   * @throws {MonzoStorageError} When the newest set is still not stored: keep it somewhere
+   *   (`accessToken`, `refreshToken`, `accessTokenExpiry`) rather than exit.
+   */
+  async close(): Promise<void> {
+    await this.#tokens.close();
   }
 
   /**
@@ -567,9 +612,10 @@ export class Authentication {
    * @returns For example `Authentication(oauth2client_123, authenticated, expires 2026-…)`.
    */
   toString(): string {
-    const expiry = this.#expiry === undefined
+    const seconds = this.accessTokenExpiry;
+    const expiry = seconds === undefined
       ? "no expiry"
-      : `expires ${new Date(this.#expiry * 1000).toISOString()}`;
+      : `expires ${new Date(seconds * 1000).toISOString()}`;
     return `Authentication(${this.#clientId}, ${
       this.isAuthenticated ? "authenticated" : "not authenticated"
     }, ${expiry})`;
@@ -584,7 +630,7 @@ export class Authentication {
     return {
       clientId: this.#clientId,
       isAuthenticated: this.isAuthenticated,
-      accessTokenExpiry: this.#expiry,
+      accessTokenExpiry: this.accessTokenExpiry,
     };
   }
 
@@ -607,247 +653,25 @@ export class Authentication {
   }
 
   #secrets(): string[] {
-    return [this.#clientSecret, this.#accessToken ?? "", this.#refreshToken ?? ""];
+    const set = this.#tokens.current;
+    return [this.#clientSecret, set?.accessToken ?? "", set?.refreshToken ?? ""];
   }
 
-  #expiresSoon(skew: number): boolean {
-    return this.#expiry !== undefined && this.#expiry - skew <= this.#now() / 1000;
+  /** The current set, unless there is none or it is a logout tombstone. */
+  #live(): Credentials | undefined {
+    const set = this.#tokens.current;
+    return set && !set.loggedOut ? set : undefined;
   }
 
   #credentials(): Credentials {
-    if (!this.#accessToken || this.#expiry === undefined) {
+    const set = this.#live();
+    if (!set) {
       throw new MonzoAuthenticationError("Not authenticated", {
         code: "oauth.not_authenticated",
         reauthorizationRequired: true,
       });
     }
-    const credentials: Credentials = {
-      accessToken: this.#accessToken,
-      clientId: this.#clientId,
-      clientSecret: this.#clientSecret,
-      expiry: this.#expiry,
-    };
-    if (this.#refreshToken) credentials.refreshToken = this.#refreshToken;
-    return credentials;
-  }
-
-  #adopt(credentials: Credentials): void {
-    this.#accessToken = credentials.accessToken;
-    this.#expiry = credentials.expiry;
-    this.#refreshToken = credentials.refreshToken;
-  }
-
-  /** The access token when it can be sent as it is, with nothing to wait for. */
-  #usableToken(): string | undefined {
-    if (this.#refreshing || this.#unsaved || this.#expiresSoon(this.#skew)) return undefined;
-    return this.#accessToken;
-  }
-
-  /** A token to send: retries an unsaved store, and refreshes when it expires soon. */
-  async #validToken(): Promise<string> {
-    if (this.#refreshing) await this.#refreshing.catch(() => {});
-    if (this.#unsaved) await this.#storeAll(this.#unsaved);
-    if (this.#accessToken && !this.#expiresSoon(this.#skew)) return this.#accessToken;
-    if (!this.#refreshToken) {
-      if (this.#accessToken && !this.#expiresSoon(0)) return this.#accessToken;
-      throw new MonzoAuthenticationError(
-        this.#accessToken
-          ? "The access token has expired and there is no refresh token (a non-confidential client cannot refresh): the user must log in again."
-          : "Not authenticated: complete the OAuth flow (authorizationUrl, then authenticate) or load stored credentials.",
-        { code: "oauth.not_authenticated", reauthorizationRequired: true },
-      );
-    }
-    await this.#refreshOnce();
-    return this.#accessToken!;
-  }
-
-  /** After a 401: true when the request is worth one more try with a new token. */
-  async #recover(error: MonzoError, used: string | undefined): Promise<boolean> {
-    if (this.#accessToken !== used) return true; // refreshed meanwhile
-    if (error.code === "unauthorized.bad_access_token.expired" && this.#refreshToken) {
-      await this.#refreshOnce();
-      return true;
-    }
-    // Evicted or replaced: another instance may have refreshed (or be storing its refresh).
-    const leaser = this.#leaser();
-    if (leaser) await release(await this.#leaseOrAdopt(leaser));
-    else await this.#adoptStored();
-    return this.#accessToken !== used;
-  }
-
-  /** One refresh at a time; joiners wait for the one in flight. */
-  #refreshOnce(): Promise<void> {
-    this.#refreshing ??= this.#refresh().finally(() => {
-      this.#refreshing = null;
-    });
-    return this.#refreshing;
-  }
-
-  async #refresh(): Promise<void> {
-    // Another instance may have refreshed already: adopt its stored tokens instead.
-    const leaser = this.#leaser();
-    const lease = leaser ? await this.#leaseOrAdopt(leaser) : null;
-    if (leaser ? !lease : await this.#adoptStored()) return;
-    if (!this.#refreshToken) {
-      await release(lease);
-      throw new MonzoAuthenticationError("There is no refresh token: the user must log in again.", {
-        code: "oauth.no_refresh_token",
-        reauthorizationRequired: true,
-      });
-    }
-    try {
-      await this.#grant({ grant_type: "refresh_token", refresh_token: this.#refreshToken });
-    } catch (error) {
-      // Refused because someone else used this refresh token: their result may be stored.
-      const lostRace = error instanceof MonzoAuthenticationError &&
-        error.code.startsWith("bad_request.refresh_token");
-      if (!(lostRace && (await this.#adoptStored()))) {
-        // After a failed store, keep the lease until it times out: the stored refresh token
-        // is dead, and another instance must not try it while the store is retried here.
-        if (!(error instanceof MonzoStorageError)) await release(lease);
-        throw error;
-      }
-    }
-    await release(lease);
-  }
-
-  /** The first handler that can lease, if any. */
-  #leaser(): Storage | undefined {
-    return this.#handlers.find((h) => typeof h.acquireLease === "function");
-  }
-
-  /**
-   * Takes the refresh lease, or, while another instance holds it, waits until that instance
-   * stores its new tokens and adopts them (then returns `null`).
-   */
-  async #leaseOrAdopt(leaser: Storage): Promise<StorageLease | null> {
-    const ttl = this.#transport.timeoutMs + 10_000;
-    const deadline = Date.now() + ttl * 2;
-    for (;;) {
-      const lease = await storageCall(() => leaser.acquireLease!(ttl), "take the refresh lease");
-      if (lease) {
-        if (!(await this.#adoptStored())) return lease;
-        await release(lease);
-        return null;
-      }
-      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
-      if (await this.#adoptStored()) return null;
-      if (Date.now() > deadline) {
-        throw new MonzoStorageError(
-          `Another instance held the refresh lease for over ${ttl * 2} ms and stored no new tokens`,
-        );
-      }
-    }
-  }
-
-  /**
-   * Reads the handlers and adopts stored credentials that are newer than ours (another
-   * instance refreshed). Returns true when the adopted access token needs no refresh.
-   */
-  async #adoptStored(): Promise<boolean> {
-    if (this.#unsaved) return false;
-    for (const handler of this.#handlers) {
-      if (typeof handler.fetch !== "function") continue;
-      const stored = await readStorage(handler);
-      if (
-        !stored || stored.clientId !== this.#clientId || stored.accessToken === this.#accessToken
-      ) continue;
-      if (this.#expiry !== undefined && stored.expiry < this.#expiry) continue;
-      this.#adopt(stored);
-      return !this.#expiresSoon(this.#skew);
-    }
-    return false;
-  }
-
-  /** Asks the token endpoint for tokens, then stores them through every handler. */
-  async #grant(params: Record<string, string>): Promise<void> {
-    const label = "POST /oauth2/token";
-    const form = encodeParams({
-      ...params,
-      client_id: this.#clientId,
-      client_secret: this.#clientSecret,
-    });
-    // Never an Authorization header here, and never a retry: a refresh token works once.
-    const response = await send(
-      this.#transport,
-      label,
-      `${this.#apiUrl}/oauth2/token`,
-      {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/x-www-form-urlencoded",
-          Accept: "application/json",
-        },
-        body: form.toString(),
-      },
-      false,
-    );
-    if (response.status >= 400) throw errorFromResponse(response, label, this.#secrets(), true);
-    const parsed = v.safeParse(TokenResponse, parseBody(response, label));
-    if (!parsed.success) {
-      const path = v.getDotPath(parsed.issues[0]) ?? "";
-      throw new MonzoResponseError(
-        // Never the received value: a token response's fields are secrets.
-        `${label} answered with a bad token response: ${path || "body"} expected ${
-          parsed.issues[0].expected ?? "another value"
-        }`,
-        {
-          status: response.status,
-          path,
-        },
-      );
-    }
-    const now = Math.floor(this.#now() / 1000);
-    const credentials: Credentials = {
-      accessToken: parsed.output.access_token,
-      clientId: this.#clientId,
-      clientSecret: this.#clientSecret,
-      expiry: now + parsed.output.expires_in,
-    };
-    // Monzo rotates refresh tokens; never keep the old one (it no longer works).
-    if (parsed.output.refresh_token) credentials.refreshToken = parsed.output.refresh_token;
-    await this.#storeAll(credentials);
-  }
-
-  /** Stores through every handler, then uses the tokens. On failure they are kept and retried. */
-  async #storeAll(credentials: Credentials): Promise<void> {
-    const results = await Promise.allSettled(
-      this.#handlers.map((h) => h.store({ ...credentials })),
-    );
-    this.#adopt(credentials);
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failures.length === 0) {
-      this.#unsaved = null;
-      return;
-    }
-    this.#unsaved = credentials;
-    throw new MonzoStorageError(
-      `${failures.length} of ${this.#handlers.length} handlers failed to store the new tokens; ` +
-        "they are kept in memory and the store is retried on the next call",
-      {
-        cause: failures.length === 1
-          ? failures[0].reason
-          : new AggregateError(failures.map((f) => f.reason)),
-      },
-    );
-  }
-}
-
-/** Gives a lease up; a failure only means it lasts until its time to live. */
-async function release(lease: StorageLease | null): Promise<void> {
-  await lease?.release().catch(() => {});
-}
-
-async function readStorage(storage: Storage): Promise<Credentials | null> {
-  return await storageCall(() => storage.fetch(), "read the stored credentials");
-}
-
-async function storageCall<T>(call: () => Promise<T>, what: string): Promise<T> {
-  try {
-    return await call();
-  } catch (cause) {
-    if (cause instanceof MonzoStorageError) throw cause;
-    throw new MonzoStorageError(`Could not ${what}`, { cause });
+    return { ...set };
   }
 }
 

@@ -2,6 +2,16 @@
  * Where credentials live between runs: the {@link Storage} contract, the {@link Credentials}
  * it stores, and {@link MemoryStorage}.
  *
+ * Every token write follows one rule set (see `docs/refreshing-tokens.md`):
+ *
+ * 1. Every token set has a `generation`: a refresh of generation g gives g + 1; a new login
+ *    gives (the highest seen) + 1; a logout stores a tombstone (`loggedOut: true`) with the
+ *    next generation. Newer means a higher generation, never a later expiry.
+ * 2. A refreshed set only replaces an older generation, and never a tombstone; a login or a
+ *    logout replaces anything. Handlers that can compare and write atomically implement
+ *    {@link Storage.storeIf}, and the rule then holds however many processes write.
+ * 3. With {@link Storage.acquireLease}, one instance at a time refreshes, logs in or out.
+ *
  * @module
  */
 
@@ -9,7 +19,8 @@
  * A login, as handlers store it. `expiry` is the access token's expiry in unix seconds.
  * `refreshToken` is absent for non-confidential clients, which cannot refresh.
  *
- * This is plain data meant for a store: keep it out of logs.
+ * Handlers store and return the whole object, fields they do not know included. This is
+ * plain data meant for a store: keep it out of logs.
  *
  * @example
  * ```ts
@@ -20,34 +31,43 @@
  *   clientSecret: "secret",
  *   expiry: Math.floor(Date.now() / 1000) + 3600,
  *   refreshToken: "refresh",
+ *   generation: 1,
  * };
  * ```
  */
 export interface Credentials {
-  /** The bearer token sent to the API. */
+  /** The bearer token sent to the API (empty on a logout tombstone). */
   accessToken: string;
   /** The OAuth client id (`oauth2client_…`). */
   clientId: string;
-  /** The OAuth client secret. */
+  /** The OAuth client secret (empty on a logout tombstone). */
   clientSecret: string;
   /** When the access token expires, in unix seconds. */
   expiry: number;
   /** The single-use refresh token, when the client is confidential. */
   refreshToken?: string;
+  /**
+   * The set's place in the login's history: +1 for every new set (refresh, login, logout).
+   * Sets stored before generations existed have none and count as 0.
+   */
+  generation?: number;
+  /** True on a logout tombstone: the login ended here, and only a new login replaces it. */
+  loggedOut?: boolean;
 }
 
 /**
- * An exclusive right to refresh, held by one instance at a time. Taken with
- * {@link Storage.acquireLease}; it ends by itself after its time to live.
+ * An exclusive right to refresh, log in or log out, held by one instance at a time. Taken
+ * with {@link Storage.acquireLease}; it ends when released, or by itself once its time to
+ * live passes without a renewal.
  *
  * @example
  * ```ts
  * import type { Storage } from "@monzo-api/client";
  * declare const storage: Storage;
- * const lease = await storage.acquireLease?.(40_000);
+ * const lease = await storage.acquireLease?.(20_000);
  * if (lease) {
  *   try {
- *     // refresh, then store
+ *     // refresh, then store; call lease.renew?.(20_000) while the work goes on
  *   } finally {
  *     await lease.release();
  *   }
@@ -55,18 +75,29 @@ export interface Credentials {
  * ```
  */
 export interface StorageLease {
-  /** Gives the lease up so that another instance may refresh. */
+  /** Gives the lease up so that another instance may take it. */
   release(): Promise<void>;
+  /**
+   * Optional: extends the lease to `ttlMs` from now (the holder's heartbeat).
+   *
+   * @returns `false` when the lease was lost (it expired and another instance took it).
+   */
+  renew?(ttlMs: number): Promise<boolean>;
 }
 
 /**
  * The contract for a credentials handler. Register one with
- * `Authentication.registerCallbackHandler`: every new token set is awaited through `store()`
+ * `Authentication.registerCallbackHandler`: every new token set is written through it
  * before it is used. A plain object with the same methods works too.
  *
- * `acquireLease` is what lets many processes share one login: the instance holding the lease
- * refreshes, the others wait, then read the stored result with `fetch()`. Handlers that
- * cannot lock leave it out and are safe in one process only.
+ * - `store` and `fetch` are all a handler must have. With them alone, writes follow the
+ *   generation rule on a best-effort basis (read, compare, then write): safe in one process,
+ *   but two processes writing at the same instant can still overwrite each other.
+ * - `storeIf` makes every write a compare-and-set on the generation: implement it when your
+ *   store can compare and write in one atomic step (a transaction, a conditional put, a
+ *   script).
+ * - `acquireLease` lets many processes share one login: the holder refreshes, the others
+ *   wait and read its result.
  *
  * @example A handler over a `Map`
  * ```ts
@@ -78,17 +109,24 @@ export interface StorageLease {
  *     this.#map.set("monzo", { ...credentials });
  *   }
  *   async fetch(): Promise<Credentials | null> {
- *     return this.#map.get("monzo") ?? null;
+ *     const stored = this.#map.get("monzo");
+ *     return stored ? { ...stored } : null;
+ *   }
+ *   async storeIf(credentials: Credentials, expected: number | null): Promise<boolean> {
+ *     const stored = this.#map.get("monzo");
+ *     if ((stored ? stored.generation ?? 0 : null) !== expected) return false;
+ *     this.#map.set("monzo", { ...credentials });
+ *     return true;
  *   }
  * }
  * ```
  */
 export abstract class Storage {
   /**
-   * Saves a new token set. It must be durable when the promise resolves: the previous
-   * refresh token no longer works.
+   * Saves a token set, replacing what is stored. It must be durable when the promise
+   * resolves: the previous refresh token no longer works.
    *
-   * @param credentials The token set to keep.
+   * @param credentials The token set to keep, stored whole.
    */
   abstract store(credentials: Credentials): Promise<void>;
 
@@ -100,22 +138,51 @@ export abstract class Storage {
   abstract fetch(): Promise<Credentials | null>;
 
   /**
-   * Optional: forgets the stored credentials (called by `Authentication.logout`).
+   * Optional: the atomic compare-and-set. Writes `credentials` only when the stored set's
+   * generation is `expected` (a stored set without one counts as 0; `null` means nothing is
+   * stored), in one step that no other writer can interleave with.
+   *
+   * @param credentials The token set to keep, stored whole.
+   * @param expected The generation that must be stored now, or `null` for none.
+   * @returns `true` when written, `false` when the stored generation was another.
+   */
+  storeIf?(credentials: Credentials, expected: number | null): Promise<boolean>;
+
+  /**
+   * Optional: forgets the stored credentials altogether. `Authentication.logout` does not
+   * call it (it stores a tombstone, which no stale writer can overwrite).
    */
   clear?(): Promise<void>;
 
   /**
-   * Optional: takes the refresh lease if no other instance holds it.
+   * Optional: takes the lease if no other instance holds a live one.
    *
-   * @param ttlMs How long the lease lasts if it is never released.
+   * @param ttlMs How long the lease lasts without a renewal.
    * @returns The lease, or `null` when another instance holds it.
    */
   acquireLease?(ttlMs: number): Promise<StorageLease | null>;
 }
 
 /**
+ * The generation of a stored set for {@link Storage.storeIf}: `null` when nothing is
+ * stored, 0 for a set stored before generations existed.
+ *
+ * @example
+ * ```ts
+ * import { storedGeneration } from "@monzo-api/client";
+ * console.log(storedGeneration(null)); // null
+ * ```
+ *
+ * @param stored What the store holds now.
+ * @returns Its generation.
+ */
+export function storedGeneration(stored: Credentials | null | undefined): number | null {
+  return stored ? stored.generation ?? 0 : null;
+}
+
+/**
  * Keeps credentials in memory: for tests and single-process scripts. Safe for many
- * `Authentication` instances in one process (its lease is an in-memory lock).
+ * `Authentication` instances in one process (atomic writes, an in-memory lease).
  *
  * @example
  * ```ts
@@ -132,7 +199,7 @@ export abstract class Storage {
  */
 export class MemoryStorage extends Storage {
   #credentials: Credentials | null;
-  #leaseUntil = 0;
+  #lease: { owner: symbol; until: number } | null = null;
 
   /**
    * Creates the storage, optionally holding a login already.
@@ -155,6 +222,19 @@ export class MemoryStorage extends Storage {
   }
 
   /**
+   * Keeps a copy of the credentials if the stored generation is `expected`.
+   *
+   * @param credentials The token set to keep.
+   * @param expected The generation that must be stored now, or `null` for none.
+   * @returns Whether it was written.
+   */
+  override storeIf(credentials: Credentials, expected: number | null): Promise<boolean> {
+    if (storedGeneration(this.#credentials) !== expected) return Promise.resolve(false);
+    this.#credentials = { ...credentials };
+    return Promise.resolve(true);
+  }
+
+  /**
    * Returns a copy of what was stored last.
    *
    * @returns The credentials, or `null`.
@@ -172,18 +252,23 @@ export class MemoryStorage extends Storage {
   /**
    * Takes the in-memory lease.
    *
-   * @param ttlMs How long the lease lasts if never released.
+   * @param ttlMs How long the lease lasts without a renewal.
    * @returns The lease, or `null` while another holder has it.
    */
   override acquireLease(ttlMs: number): Promise<StorageLease | null> {
-    const now = Date.now();
-    if (this.#leaseUntil > now) return Promise.resolve(null);
-    const until = now + ttlMs;
-    this.#leaseUntil = until;
+    if (this.#lease && this.#lease.until > Date.now()) return Promise.resolve(null);
+    const lease = { owner: Symbol("lease"), until: Date.now() + ttlMs };
+    this.#lease = lease;
+    const held = () => this.#lease?.owner === lease.owner;
     return Promise.resolve({
       release: () => {
-        if (this.#leaseUntil === until) this.#leaseUntil = 0;
+        if (held()) this.#lease = null;
         return Promise.resolve();
+      },
+      renew: (ms: number) => {
+        if (!held() || this.#lease!.until <= Date.now()) return Promise.resolve(false);
+        this.#lease!.until = Date.now() + ms;
+        return Promise.resolve(true);
       },
     });
   }

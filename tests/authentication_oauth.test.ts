@@ -159,7 +159,7 @@ test("a code works once", async () => {
   }
 });
 
-test("logout revokes the token and clears the handlers", async () => {
+test("logout revokes the token and stores a tombstone in the handlers", async () => {
   const served = await startEmulator();
   try {
     const tokens = served.emulator.login();
@@ -175,7 +175,10 @@ test("logout revokes the token and clears the handlers", async () => {
     await auth.logout();
     assert.equal(auth.accessToken, undefined);
     assert.equal(auth.isAuthenticated, false);
-    assert.equal(await storage.fetch(), null);
+    const tombstone = await storage.fetch();
+    assert.equal(tombstone?.loggedOut, true);
+    assert.equal(tombstone?.accessToken, "");
+    assert.equal(tombstone?.generation, 2);
     const again = new Authentication(served.options({ accessToken: revoked }));
     await assert.rejects(
       again.request("GET", "/accounts"),

@@ -49,6 +49,7 @@ test("refreshes before expiry, within the skew, without a 401", async () => {
       clientSecret: emulator.client.secret,
       expiry: auth.accessTokenExpiry,
       refreshToken: auth.refreshToken,
+      generation: 1,
     });
     const refresh = emulator.requests.find((r) => r.path === "/oauth2/token")!;
     assert.equal(refresh.authorization, null);

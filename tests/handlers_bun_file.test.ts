@@ -3,7 +3,6 @@
 
 import assert from "node:assert/strict";
 import { chmod, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { after, before, describe, test } from "node:test";
@@ -130,40 +129,33 @@ describe("BunFileStorage", () => {
     assert.deepEqual((await readdir(dir.path)).filter((name) => name.includes(".lock")), []);
   });
 
-  test("a live lock is respected; an expired one, or a dead local owner's, is taken over", async () => {
+  test("a live lock is respected, even naming a dead local pid; an expired one is taken over", async () => {
     const path = fresh();
     const lock = `${path}.lock`;
     const storage = new BunFileStorage(path);
+    // A holder in another PID namespace looks dead from here: never guess from a pid.
     const pid = await deadPid();
-    const live = { owner: "other", pid, expiresAt: Date.now() + 60_000 };
-    // Held by that pid on another machine: it may well be alive there.
-    await writeFile(lock, JSON.stringify({ ...live, host: "elsewhere" }));
+    await writeFile(lock, JSON.stringify({ owner: "other", pid, expiresAt: Date.now() + 60_000 }));
     assert.equal(await storage.acquireLease(1_000), null);
-    // Held by a live process of this machine (this one).
-    await writeFile(lock, JSON.stringify({ ...live, pid: process.pid, host: hostname() }));
-    assert.equal(await storage.acquireLease(1_000), null);
-    // Held by a process of this machine that no longer runs: no need to wait for expiresAt.
-    await writeFile(lock, JSON.stringify({ ...live, host: hostname() }));
-    const taken = await storage.acquireLease(1_000);
-    assert.notEqual(taken, null);
-    await taken!.release();
     await writeFile(lock, JSON.stringify({ owner: "other", pid, expiresAt: Date.now() - 1 }));
-    const lease = await storage.acquireLease(1_000);
+    const lease = await storage.acquireLease(200);
     assert.notEqual(lease, null);
     const held = JSON.parse(await readFile(lock, "utf8"));
     assert.notEqual(held.owner, "other");
-    assert.equal(held.pid, process.pid);
+    assert.equal(await lease!.renew!(60_000), true);
+    assert.ok(JSON.parse(await readFile(lock, "utf8")).expiresAt > Date.now() + 30_000);
     await lease!.release();
     await assert.rejects(stat(lock), { code: "ENOENT" });
+    assert.equal(await lease!.renew!(1_000), false, "a released lease cannot be renewed");
   });
 
-  test("a lock left empty by a crash is taken over only once older than lockStaleMs", async () => {
+  test("a lock left empty by a crash is taken over only once old", async () => {
     const path = fresh();
     const lock = `${path}.lock`;
-    const storage = new BunFileStorage(path, { lockStaleMs: 500 });
+    const storage = new BunFileStorage(path);
     await writeFile(lock, "");
     assert.equal(await storage.acquireLease(1_000), null);
-    const past = new Date(Date.now() - 1_000);
+    const past = new Date(Date.now() - 60_000);
     await utimes(lock, past, past);
     const lease = await storage.acquireLease(1_000);
     assert.notEqual(lease, null);
@@ -198,6 +190,5 @@ describe("BunFileStorage", () => {
   test("bad arguments are refused before touching the disk", async () => {
     await assert.rejects(new BunFileStorage(fresh()).acquireLease(-1), MonzoArgumentError);
     assert.throws(() => new BunFileStorage(""), MonzoArgumentError);
-    assert.throws(() => new BunFileStorage(fresh(), { lockStaleMs: 0 }), MonzoArgumentError);
   });
 });

@@ -216,6 +216,7 @@ async function crashLoop(
     clientSecret: emulator.client.secret,
     expiry: auth.accessTokenExpiry,
     refreshToken: auth.refreshToken,
+    generation: auth.generation,
   });
   assert.equal(emulator.counters.refreshReuses, 0, "a refresh token was used twice");
 

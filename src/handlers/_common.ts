@@ -36,8 +36,9 @@ export async function guard<T>(
 }
 
 /**
- * Checks that `value` is a credentials object and returns a clean copy of its known fields.
- * Problems name the field, never its content.
+ * Checks that `value` is a credentials object and returns a copy of the whole object (fields
+ * this version does not know are kept: handlers store sets whole). Problems name the field,
+ * never its content.
  */
 export function checkCredentials(value: unknown, handler: string, operation: string): Credentials {
   const fail = (problem: string) =>
@@ -45,25 +46,27 @@ export function checkCredentials(value: unknown, handler: string, operation: str
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw fail("not an object");
   }
-  const record = value as Record<string, unknown>;
-  const text = (field: string): string => {
+  const record = { ...value } as Record<string, unknown>;
+  for (const field of ["accessToken", "clientId", "clientSecret"]) {
     if (typeof record[field] !== "string") throw fail(`${field} is not a string`);
-    return record[field];
-  };
-  const credentials: Credentials = {
-    accessToken: text("accessToken"),
-    clientId: text("clientId"),
-    clientSecret: text("clientSecret"),
-    expiry: 0,
-  };
+  }
   if (typeof record.expiry !== "number" || !Number.isFinite(record.expiry)) {
     throw fail("expiry is not a finite number");
   }
-  credentials.expiry = record.expiry;
-  if (record.refreshToken !== undefined && record.refreshToken !== null) {
-    credentials.refreshToken = text("refreshToken");
+  if (record.refreshToken === null) delete record.refreshToken;
+  if (record.refreshToken !== undefined && typeof record.refreshToken !== "string") {
+    throw fail("refreshToken is not a string");
   }
-  return credentials;
+  if (
+    record.generation !== undefined &&
+    !(Number.isSafeInteger(record.generation) && (record.generation as number) >= 0)
+  ) {
+    throw fail("generation is not an integer");
+  }
+  if (record.loggedOut !== undefined && typeof record.loggedOut !== "boolean") {
+    throw fail("loggedOut is not a boolean");
+  }
+  return record as unknown as Credentials;
 }
 
 /**

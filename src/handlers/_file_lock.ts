@@ -1,101 +1,105 @@
-// Private: a lease between processes on one machine, held as a lock file.
+// Private: locks between processes on one machine, held as files.
 //
-// The lock is created by hard-linking a complete temporary file into place, which fails when
-// the lock exists (as O_EXCL does), so only one process can create it. Only two things
-// ever delete it: its owner releasing it, and a process breaking it once it is stale. Both
-// happen under a short-lived guard file (also O_EXCL) and re-read the lock first, so two
-// processes can never both break the same stale lock, nor can a late release delete a lock
-// that another process took over. A guard left behind by a crash (it is held for a few
-// milliseconds) is removed once older than GUARD_STALE_MS. A lock or guard whose owner was a
-// process of this machine that no longer runs is stale at once, so a crash mid-refresh does
-// not make the other processes wait for the lease to time out.
+// The lease is a lock file created by hard-linking a complete temporary file into place,
+// which fails when the lock exists (as O_EXCL does), so only one process can create it, and
+// nobody ever sees it empty or torn. It lives by its `expiresAt`, pushed forward by its
+// holder's renewals; an expired lock is broken by the next process that wants it.
+//
+// Breaking, renewing and releasing a lock, and the compare-and-set write of the credentials,
+// each run under a short-lived guard file (also linked into place) and re-read what they act
+// on first. A guard is held for a few milliseconds; one older than GUARD_STALE_MS (its holder
+// crashed, or was paused that long inside those milliseconds) is broken. That is the one
+// case two processes can both act: a process paused for over GUARD_STALE_MS at the one point
+// between its check and its write.
 
-import { link, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { link, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import type { StorageLease } from "../storage.ts";
 import { sleep } from "./_common.ts";
-import { holderIsDead, isLiveLease, leaseOwner, newLease, thisProcess } from "./_lease.ts";
+import { checkTtl, isLiveLease, leaseOwner, newLease } from "./_lease.ts";
 
 const GUARD_STALE_MS = 10_000;
-const GUARD_ATTEMPTS = 50;
-const GUARD_RETRY_MS = 20;
+const GUARD_ATTEMPTS = 100;
+const GUARD_RETRY_MS = 10;
 
-interface SeenLock {
-  record: unknown;
-  mtimeMs: number;
-}
-
-/**
- * Takes the lock at `lockPath` when it is free or stale: its `expiresAt` has passed, or the
- * file is older than `staleMs` (which also clears a lock left empty by a crash).
- */
+/** Takes the lock at `lockPath` when it is free or its time has run out. */
 export async function acquireFileLock(
   lockPath: string,
   ttlMs: number,
-  staleMs: number,
 ): Promise<StorageLease | null> {
   const lease = newLease(ttlMs);
-  const content = JSON.stringify(lease);
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (await createExclusive(lockPath, content)) {
-      return { release: () => releaseFileLock(lockPath, lease.owner) };
+    if (await createExclusive(lockPath, JSON.stringify(lease))) {
+      return {
+        release: () => releaseFileLock(lockPath, lease.owner),
+        renew: (ms) => renewFileLock(lockPath, lease.owner, ms),
+      };
     }
-    const seen = await readLock(lockPath);
+    const seen = await readRecord(lockPath);
     if (seen === null) continue; // released meanwhile
-    if (!isStale(seen, staleMs)) return null;
-    const broke = await underGuard(lockPath, async () => {
-      const again = await readLock(lockPath);
-      if (again && isStale(again, staleMs)) await rm(lockPath, { force: true });
+    if (isLiveLease(seen.record) || !isStale(seen)) return null;
+    await underGuard(`${lockPath}.guard`, async () => {
+      const again = await readRecord(lockPath);
+      if (again && !isLiveLease(again.record) && isStale(again)) {
+        await rm(lockPath, { force: true });
+      }
     });
-    if (!broke) return null;
   }
   return null;
 }
 
-/**
- * Deletes the lock if `owner` still holds it. When the guard stays busy, it gives up: the
- * lease then ends at its `expiresAt`.
- */
+/** Pushes the lock's expiry forward if `owner` still holds it; false when it was lost. */
+async function renewFileLock(lockPath: string, owner: string, ttlMs: number): Promise<boolean> {
+  const expiresAt = Date.now() + checkTtl(ttlMs);
+  let renewed = false;
+  await underGuard(`${lockPath}.guard`, async () => {
+    const lock = await readRecord(lockPath);
+    if (!lock || leaseOwner(lock.record) !== owner || !isLiveLease(lock.record)) return;
+    await replaceWith(lockPath, JSON.stringify({ owner, expiresAt }));
+    renewed = true;
+  });
+  return renewed;
+}
+
+/** Deletes the lock if `owner` still holds it. */
 async function releaseFileLock(lockPath: string, owner: string): Promise<void> {
-  for (let attempt = 0; attempt < GUARD_ATTEMPTS; attempt++) {
-    const released = await underGuard(lockPath, async () => {
-      const lock = await readLock(lockPath);
-      if (lock && leaseOwner(lock.record) === owner) await rm(lockPath, { force: true });
-    });
-    if (released) return;
-    await sleep(GUARD_RETRY_MS);
-  }
+  await underGuard(`${lockPath}.guard`, async () => {
+    const lock = await readRecord(lockPath);
+    if (lock && leaseOwner(lock.record) === owner) await rm(lockPath, { force: true });
+  });
 }
 
-function isStale(lock: SeenLock, staleMs: number): boolean {
-  const now = Date.now();
-  if (now - lock.mtimeMs > staleMs) return true;
-  // Content that is not a lease yet is being written by its creator: wait for staleMs.
-  return leaseOwner(lock.record) !== undefined && !isLiveLease(lock.record, now);
-}
-
-/** Runs `run` holding the guard; false (and `run` not called) when someone else holds it. */
-async function underGuard(lockPath: string, run: () => Promise<void>): Promise<boolean> {
-  const guardPath = `${lockPath}.guard`;
-  if (!(await createExclusive(guardPath, JSON.stringify(thisProcess())))) {
-    const guard = await readLock(guardPath);
-    if (guard && Date.now() - guard.mtimeMs <= GUARD_STALE_MS && !holderIsDead(guard.record)) {
-      return false;
+/**
+ * Runs `run` holding the guard at `guardPath`, waiting while another process holds it (a
+ * few milliseconds), and breaking a guard older than GUARD_STALE_MS.
+ */
+export async function underGuard<T>(guardPath: string, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0;; attempt++) {
+    if (await createExclusive(guardPath, crypto.randomUUID())) break;
+    const guard = await readRecord(guardPath);
+    if (guard && Date.now() - guard.mtimeMs > GUARD_STALE_MS) {
+      await rm(guardPath, { force: true });
+    } else if (attempt >= GUARD_ATTEMPTS) {
+      throw new Error(`${guardPath} stayed busy`);
+    } else {
+      await sleep(GUARD_RETRY_MS * (0.5 + Math.random()));
     }
-    await rm(guardPath, { force: true });
-    if (!(await createExclusive(guardPath, JSON.stringify(thisProcess())))) return false;
   }
   try {
-    await run();
+    return await run();
   } finally {
     await rm(guardPath, { force: true });
   }
-  return true;
+}
+
+/** An unreadable lock (never torn: it is linked into place) counts as stale once old. */
+function isStale(lock: SeenFile): boolean {
+  return leaseOwner(lock.record) !== undefined || Date.now() - lock.mtimeMs > GUARD_STALE_MS;
 }
 
 /**
  * Creates `path` with `content` unless it exists; mode 0600. The content is written to a
  * temporary file first and hard-linked into place (link fails when `path` exists, like
- * O_EXCL), so a lock is never seen empty or torn, even when its creator is killed.
+ * O_EXCL), so it is never seen empty or torn, even when its creator is killed.
  */
 async function createExclusive(path: string, content: string): Promise<boolean> {
   const temp = `${path}.${crypto.randomUUID()}.tmp`;
@@ -111,15 +115,32 @@ async function createExclusive(path: string, content: string): Promise<boolean> 
   }
 }
 
-/** The lock's content (`null` when unparsable) and age; `null` when there is no lock. */
-async function readLock(lockPath: string): Promise<SeenLock | null> {
+/** Replaces `path` with `content` atomically (a complete temporary file renamed over it). */
+async function replaceWith(path: string, content: string): Promise<void> {
+  const temp = `${path}.${crypto.randomUUID()}.tmp`;
   try {
-    const [text, info] = await Promise.all([readFile(lockPath, "utf8"), stat(lockPath)]);
+    await writeFile(temp, content, { mode: 0o600, flag: "wx" });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+interface SeenFile {
+  record: unknown;
+  mtimeMs: number;
+}
+
+/** A file's JSON content (`null` when unparsable) and age; `null` when there is no file. */
+async function readRecord(path: string): Promise<SeenFile | null> {
+  try {
+    const [text, info] = await Promise.all([readFile(path, "utf8"), stat(path)]);
     let record: unknown = null;
     try {
       record = JSON.parse(text);
     } catch {
-      // Empty or torn: judged by its age alone.
+      // Not a record: judged by its age alone.
     }
     return { record, mtimeMs: info.mtimeMs };
   } catch (error) {

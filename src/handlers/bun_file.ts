@@ -3,10 +3,12 @@
  * a refresh lease held as a lock file beside it.
  *
  * Safe for many instances and processes on one machine: the lock file (`<path>.lock`,
- * created exclusively, never seen half written) lets one process at a time refresh. A lock
- * whose process no longer runs (killed mid-refresh) is taken over at once. It is not for machines sharing a
- * network file system. Named for Bun, it only needs `node:fs`, so it works in any runtime
- * that has it (Bun, Deno, Node).
+ * created exclusively, never seen half written) lets one process at a time refresh; it lives
+ * by its time to live, renewed by its holder. Every write can be a compare-and-set on the
+ * set's generation (`storeIf`: read, compare and rename under a short guard file), so a stale
+ * writer never overwrites a newer set. It is not for machines sharing a network file system.
+ * Named for Bun, it only needs `node:fs`, so it works in any runtime that has it (Bun, Deno,
+ * Node).
  *
  * Each store writes a temporary file in the same directory (`.<name>.<uuid>.tmp`, mode
  * 0600), flushes it to disk and renames it over the target: a crash at any moment leaves
@@ -31,19 +33,9 @@
 import { chmod, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { MonzoArgumentError } from "../errors.ts";
-import { type Credentials, Storage, type StorageLease } from "../storage.ts";
+import { type Credentials, Storage, type StorageLease, storedGeneration } from "../storage.ts";
 import { checkCredentials, guard, inspectAsSummary, parseJson } from "./_common.ts";
-import { acquireFileLock, errorCode } from "./_file_lock.ts";
-
-/** Options of {@link BunFileStorage}. */
-export interface BunFileStorageOptions {
-  /**
-   * A lock file older than this is stale whatever its `expiresAt` says (this also clears a
-   * lock left empty by a crash). Keep it above the lease's time to live. 300 000 ms (five
-   * minutes) by default.
-   */
-  lockStaleMs?: number;
-}
+import { acquireFileLock, errorCode, underGuard } from "./_file_lock.ts";
 
 const NAME = "BunFileStorage";
 
@@ -68,29 +60,19 @@ const NAME = "BunFileStorage";
  */
 export class BunFileStorage extends Storage {
   #path: string;
-  #lockStaleMs: number;
 
   /**
    * Creates the handler. Nothing is read or written until the first call.
    *
    * @param path The JSON file; its directory must exist.
-   * @param options When a lock file counts as stale.
-   * @throws {MonzoArgumentError} When `path` is empty or `lockStaleMs` is not positive.
+   * @throws {MonzoArgumentError} When `path` is empty.
    */
-  constructor(path: string, options: BunFileStorageOptions = {}) {
+  constructor(path: string) {
     super();
-    const lockStaleMs = options.lockStaleMs ?? 300_000;
-    if (typeof lockStaleMs !== "number" || !(lockStaleMs > 0)) {
-      throw new MonzoArgumentError(
-        "options.lockStaleMs",
-        "must be a positive number of milliseconds",
-      );
-    }
     if (typeof path !== "string" || path === "") {
       throw new MonzoArgumentError("path", "must be a non-empty string");
     }
     this.#path = path;
-    this.#lockStaleMs = lockStaleMs;
   }
 
   /**
@@ -106,21 +88,33 @@ export class BunFileStorage extends Storage {
   }
 
   /**
+   * Replaces the file with the credentials if the stored generation is `expected`: read,
+   * compare and rename under a guard file, so that no other writer gets in between.
+   *
+   * @param credentials The new token set.
+   * @param expected The generation that must be stored now, or `null` for none.
+   * @returns Whether it was written.
+   */
+  override storeIf(credentials: Credentials, expected: number | null): Promise<boolean> {
+    return guard(NAME, "storeIf", async () => {
+      const checked = checkCredentials(credentials, NAME, "storeIf");
+      return await underGuard(`${this.#path}.guard`, async () => {
+        if (storedGeneration(await readCredentials(this.#path, "storeIf")) !== expected) {
+          return false;
+        }
+        await replaceFile(this.#path, `${JSON.stringify(checked, null, 2)}\n`);
+        return true;
+      });
+    });
+  }
+
+  /**
    * Reads the file and checks its content.
    *
    * @returns The credentials, or `null` when the file does not exist.
    */
   fetch(): Promise<Credentials | null> {
-    return guard(NAME, "fetch", async () => {
-      let text: string;
-      try {
-        text = await readFile(this.#path, "utf8");
-      } catch (error) {
-        if (errorCode(error) === "ENOENT") return null;
-        throw error;
-      }
-      return checkCredentials(parseJson(text, NAME, "fetch"), NAME, "fetch");
-    });
+    return guard(NAME, "fetch", () => readCredentials(this.#path, "fetch"));
   }
 
   /** Deletes the file. */
@@ -129,18 +123,21 @@ export class BunFileStorage extends Storage {
   }
 
   /**
-   * Takes the refresh lease by creating `<path>.lock`, or by taking over a stale one.
+   * Takes the lease by creating `<path>.lock`, or by taking over one whose time ran out.
    *
-   * @param ttlMs How long the lease lasts if it is never released.
+   * @param ttlMs How long the lease lasts without a renewal.
    * @returns The lease, or `null` while another process holds it.
    */
   override async acquireLease(ttlMs: number): Promise<StorageLease | null> {
     const lease = await guard(
       NAME,
       "acquireLease",
-      () => acquireFileLock(`${this.#path}.lock`, ttlMs, this.#lockStaleMs),
+      () => acquireFileLock(`${this.#path}.lock`, ttlMs),
     );
-    return lease && { release: () => guard(NAME, "release", () => lease.release()) };
+    return lease && {
+      release: () => guard(NAME, "release", () => lease.release()),
+      renew: (ms: number) => guard(NAME, "renew", () => lease.renew!(ms)),
+    };
   }
 
   /**
@@ -154,6 +151,18 @@ export class BunFileStorage extends Storage {
 }
 
 inspectAsSummary(BunFileStorage);
+
+/** Reads and checks a credentials file; `null` when it does not exist. */
+async function readCredentials(path: string, operation: string): Promise<Credentials | null> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return null;
+    throw error;
+  }
+  return checkCredentials(parseJson(text, NAME, operation), NAME, operation);
+}
 
 /** Writes a temporary file beside `path`, flushes it, then renames it over `path`. */
 async function replaceFile(path: string, text: string): Promise<void> {

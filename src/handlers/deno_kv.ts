@@ -9,9 +9,9 @@
  * SQLite may answer "database is locked" under contention; the handler retries that a few
  * times with a short backoff. Open one `Deno.Kv` per process and share it.
  *
- * A lease ends when released, or after its time to live; when its holder was a process of
- * this machine that no longer runs (killed mid-refresh), the next instance takes it over at
- * once. (It reads the host name for that; without `--allow-sys` leases just time out.)
+ * Every write can be a compare-and-set on the set's generation (`storeIf`, one atomic
+ * operation checked on the entry's versionstamp), so a stale writer never overwrites a newer
+ * set. A lease ends when released, or when its time to live passes without a renewal.
  *
  * Run with `--unstable-kv` (or `"unstable": ["kv"]` in `deno.json`).
  *
@@ -31,9 +31,9 @@
  * @module
  */
 
-import { type Credentials, Storage, type StorageLease } from "../storage.ts";
+import { type Credentials, Storage, type StorageLease, storedGeneration } from "../storage.ts";
 import { checkCredentials, guard, inspectAsSummary, sleep } from "./_common.ts";
-import { isLiveLease, leaseOwner, newLease } from "./_lease.ts";
+import { checkTtl, isLiveLease, leaseOwner, newLease } from "./_lease.ts";
 
 /** A Deno KV key, as this handler uses them. */
 export type DenoKvKey = readonly (string | number)[];
@@ -154,6 +154,29 @@ export class DenoKvStorage extends Storage {
   }
 
   /**
+   * Writes the credentials if the stored generation is `expected`, in one atomic operation.
+   *
+   * @param credentials The new token set.
+   * @param expected The generation that must be stored now, or `null` for none.
+   * @returns Whether it was written.
+   */
+  override storeIf(credentials: Credentials, expected: number | null): Promise<boolean> {
+    return this.#run("storeIf", async () => {
+      const checked = checkCredentials(credentials, NAME, "storeIf");
+      const entry = await this.#kv.get(this.#key);
+      const stored = entry.versionstamp === null
+        ? null
+        : checkCredentials(entry.value, NAME, "storeIf");
+      if (storedGeneration(stored) !== expected) return false;
+      const { ok } = await this.#kv.atomic()
+        .check({ key: this.#key, versionstamp: entry.versionstamp })
+        .set(this.#key, checked)
+        .commit();
+      return ok;
+    });
+  }
+
+  /**
    * Reads the credentials and checks their shape.
    *
    * @returns The credentials, or `null` when none are stored.
@@ -171,9 +194,9 @@ export class DenoKvStorage extends Storage {
   }
 
   /**
-   * Takes the refresh lease when nobody holds it, or when its holder's time is up.
+   * Takes the lease when nobody holds it, or when its holder's time is up.
    *
-   * @param ttlMs How long the lease lasts if it is never released.
+   * @param ttlMs How long the lease lasts without a renewal.
    * @returns The lease, or `null` while another instance holds it.
    */
   override acquireLease(ttlMs: number): Promise<StorageLease | null> {
@@ -183,9 +206,14 @@ export class DenoKvStorage extends Storage {
       if (current.versionstamp !== null && isLiveLease(current.value)) return null;
       const { ok } = await this.#kv.atomic()
         .check({ key: this.#leaseKey, versionstamp: current.versionstamp })
-        .set(this.#leaseKey, lease, { expireIn: Math.ceil(ttlMs) })
+        .set(this.#leaseKey, lease, { expireIn: checkTtl(ttlMs) })
         .commit();
-      return ok ? { release: () => this.#release(lease.owner) } : null;
+      return ok
+        ? {
+          release: () => this.#release(lease.owner),
+          renew: (ms: number) => this.#renew(lease.owner, ms),
+        }
+        : null;
     });
   }
 
@@ -196,6 +224,19 @@ export class DenoKvStorage extends Storage {
    */
   toJSON(): { storage: string; key: DenoKvKey } {
     return { storage: NAME, key: [...this.#key] };
+  }
+
+  #renew(owner: string, ttlMs: number): Promise<boolean> {
+    return this.#run("renew", async () => {
+      const current = await this.#kv.get(this.#leaseKey);
+      if (leaseOwner(current.value) !== owner || !isLiveLease(current.value)) return false;
+      const ttl = checkTtl(ttlMs);
+      const { ok } = await this.#kv.atomic()
+        .check({ key: this.#leaseKey, versionstamp: current.versionstamp })
+        .set(this.#leaseKey, { owner, expiresAt: Date.now() + ttl }, { expireIn: ttl })
+        .commit();
+      return ok;
+    });
   }
 
   #release(owner: string): Promise<void> {

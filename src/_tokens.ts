@@ -1,0 +1,454 @@
+// Private: the token life cycle of one Authentication. The whole rule set of the login
+// safety model is here (docs/refreshing-tokens.md explains it to users):
+//
+// 1. One writer at a time. Refresh, login, logout and the retry of an unsaved set run one
+//    after another in this instance (#serial) and, with a leasing handler, under the lease,
+//    renewed while held (the heartbeat). Waiting for another holder adopts its stored result.
+// 2. Generations order sets: a refresh of g gives g + 1, a login or a logout (tombstone) the
+//    highest seen + 1. A refreshed set only replaces an older generation and never a
+//    tombstone; a login or a logout replaces anything (compare-and-set in _stores.ts).
+// 3. A grant, once sent, is awaited under its own long deadline (grantTimeoutMs), never the
+//    request timeout; refused with `bad_request.refresh_token.*`, we wait (bounded) for a
+//    newer generation to appear before reporting that a new login is needed.
+// 4. Every handler call has a deadline. A set that could not be stored stays in memory,
+//    keeps the lease, is retried under rule 2 before the next request (and by the
+//    heartbeat), is never used for a request until stored, and makes close() throw.
+// 5. A 401 for a token that a refresh in flight is replacing waits for it, then retries once.
+
+import { MonzoAuthenticationError, type MonzoError, MonzoStorageError } from "./errors.ts";
+import type { TokenGrant } from "./_oauth.ts";
+import {
+  callHandler,
+  generationOf,
+  readNewest,
+  type WriteKind,
+  type WriteResult,
+  writeSet,
+} from "./_stores.ts";
+import type { Credentials, Storage, StorageLease } from "./storage.ts";
+
+/** What the keeper needs from its Authentication. */
+export interface KeeperConfig {
+  clientId: string;
+  clientSecret: string;
+  /** The clock, in epoch milliseconds. */
+  now: () => number;
+  skewSeconds: number;
+  storeTimeoutMs: number;
+  leaseTtlMs: number;
+  /** The grant's own deadline; also bounds how long we wait for another lease holder. */
+  grantTimeoutMs: number;
+  handoverWaitMs: number;
+  /** Sends a token grant under `grantTimeoutMs`. */
+  grant(params: Record<string, string>): Promise<TokenGrant>;
+  /** Revokes an access token at Monzo. */
+  revoke(accessToken: string): Promise<void>;
+}
+
+const POLL_MS = 50;
+const EXPIRED = "unauthorized.bad_access_token.expired";
+
+/** The current token set of one Authentication, and every write of a new one. */
+export class TokenKeeper {
+  readonly handlers: Storage[] = [];
+  #config: KeeperConfig;
+  #set: Credentials | null;
+  /** How #set still has to be written, while it is not in every handler. */
+  #unsaved: WriteKind | null = null;
+  #tail: Promise<unknown> | null = null;
+  #refreshing: Promise<void> | null = null;
+  #lease: StorageLease | null = null;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  constructor(config: KeeperConfig, initial: Credentials | null) {
+    this.#config = config;
+    this.#set = initial;
+  }
+
+  /** The current set (a tombstone after a logout), or null. */
+  get current(): Credentials | null {
+    return this.#set;
+  }
+
+  /** The access token when it can be sent right now, with nothing to wait for or store. */
+  usable(): string | undefined {
+    const set = this.#set;
+    if (this.#tail || this.#unsaved || !set || set.loggedOut || this.#expiresSoon(set)) {
+      return undefined;
+    }
+    return set.accessToken;
+  }
+
+  /** A token to send: waits for a write in flight, stores an unsaved set, refreshes. */
+  async token(): Promise<string> {
+    for (let refreshed = false;; refreshed = true) {
+      await this.#idle();
+      if (this.#unsaved) await this.#serial(() => this.#flushLocked());
+      const set = this.#set;
+      if (!set || set.loggedOut) throw notAuthenticated(set);
+      // A set just granted is used until it expires, even when Monzo grants less than the skew.
+      if (!this.#expiresSoon(set, refreshed ? 0 : undefined)) return set.accessToken;
+      if (refreshed) {
+        throw new MonzoAuthenticationError("Monzo granted an access token that expires at once");
+      }
+      if (!set.refreshToken) {
+        throw new MonzoAuthenticationError(
+          "The access token has expired and there is no refresh token (a non-confidential " +
+            "client cannot refresh): the user must log in again.",
+          { code: "oauth.not_authenticated", reauthorizationRequired: true },
+        );
+      }
+      await this.refresh();
+    }
+  }
+
+  /**
+   * One refresh at a time; callers meanwhile share it. `replacing`: the access token that
+   * must be replaced (an explicit refresh, an expired-token 401), even if not expiring.
+   */
+  refresh(replacing?: string): Promise<void> {
+    this.#refreshing ??= this.#serial(() => this.#refreshLocked(replacing)).finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  /** After a 401 on a request sent with `used`: true when a retry with a new token is worth it. */
+  async recover(error: MonzoError, used: string): Promise<boolean> {
+    await this.#idle(); // a refresh in flight is replacing `used`: wait for it (rule 5)
+    const replaced = () => this.#set?.accessToken !== used;
+    if (!replaced() && error.code === EXPIRED && this.#set?.refreshToken) {
+      await this.refresh(used);
+    } else if (!replaced()) {
+      // Evicted or replaced: another instance may have stored a newer set, or be storing it.
+      await this.#serial(async () => {
+        const lease = await this.#takeLease(replaced);
+        await this.#adoptNewer();
+        await this.#release(lease);
+      });
+    }
+    return replaced() && !this.#set?.loggedOut;
+  }
+
+  /** A new login: the code exchange, under the lease, stored over anything. */
+  login(params: Record<string, string>): Promise<Credentials> {
+    return this.#serial(async () => {
+      const lease = await this.#takeLease(() => false);
+      try {
+        const granted = await this.#config.grant(params);
+        const stored = await readNewest(this.handlers, this.#config.clientId, this.#storeMs);
+        const highest = Math.max(stored ? generationOf(stored) : 0, this.#generation());
+        await this.#write(this.#newSet(granted, highest + 1), "replace");
+        return { ...this.#set! };
+      } finally {
+        await this.#release(lease);
+      }
+    });
+  }
+
+  /** Revokes the newest set at Monzo and stores a tombstone no older set can replace. */
+  logout(): Promise<void> {
+    return this.#serial(async () => {
+      const lease = await this.#takeLease(() => false);
+      try {
+        await this.#adoptNewer();
+        const set = this.#set;
+        if (set && !set.loggedOut) await this.#revoke(set);
+        await this.#write({
+          accessToken: "",
+          clientId: this.#config.clientId,
+          clientSecret: "",
+          expiry: 0,
+          generation: this.#generation() + 1,
+          loggedOut: true,
+        }, "replace");
+      } finally {
+        await this.#release(lease);
+      }
+    });
+  }
+
+  /** Stores an unsaved set, stops the heartbeat; throws while the newest set is unsaved. */
+  async close(): Promise<void> {
+    await this.#idle();
+    if (this.#unsaved) await this.#serial(() => this.#flushLocked());
+    await this.#release(this.#lease);
+  }
+
+  /** Adopts what the handlers hold, as `fromStorage` does. */
+  async load(): Promise<void> {
+    await this.#adoptNewer();
+  }
+
+  get #storeMs(): number {
+    return this.#config.storeTimeoutMs;
+  }
+
+  #generation(): number {
+    return this.#set ? generationOf(this.#set) : 0;
+  }
+
+  #expiresSoon(set: Credentials, skew = this.#config.skewSeconds): boolean {
+    return set.expiry - skew <= this.#config.now() / 1000;
+  }
+
+  #newSet(granted: TokenGrant, generation: number): Credentials {
+    const set: Credentials = {
+      accessToken: granted.accessToken,
+      clientId: this.#config.clientId,
+      clientSecret: this.#config.clientSecret,
+      expiry: Math.floor(this.#config.now() / 1000) + granted.expiresIn,
+      generation,
+    };
+    // Monzo rotates refresh tokens: never keep the old one (it no longer works).
+    if (granted.refreshToken) set.refreshToken = granted.refreshToken;
+    return set;
+  }
+
+  /** Runs `op` after every op queued before it, whatever their outcome. */
+  #serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = (this.#tail ?? Promise.resolve()).then(op, op);
+    const tail = run.then(() => {}, () => {}).then(() => {
+      if (this.#tail === tail) this.#tail = null;
+    });
+    this.#tail = tail;
+    return run;
+  }
+
+  async #idle(): Promise<void> {
+    while (this.#tail) await this.#tail;
+  }
+
+  async #refreshLocked(replacing: string | undefined): Promise<void> {
+    const done = () =>
+      !!this.#set && !this.#set.loggedOut && !this.#expiresSoon(this.#set) &&
+      this.#set.accessToken !== replacing;
+    const lease = await this.#takeLease(done);
+    try {
+      await this.#adoptNewer();
+      if (this.#unsaved) await this.#write(this.#set!, this.#unsaved);
+      const set = this.#set;
+      if (!set || set.loggedOut) throw notAuthenticated(set);
+      if (done()) return;
+      if (!set.refreshToken) {
+        throw new MonzoAuthenticationError(
+          "There is no refresh token: the user must log in again.",
+          { code: "oauth.no_refresh_token", reauthorizationRequired: true },
+        );
+      }
+      let granted: TokenGrant;
+      try {
+        granted = await this.#config.grant({
+          grant_type: "refresh_token",
+          refresh_token: set.refreshToken,
+        });
+      } catch (error) {
+        // Refused: another instance may have used this token and be about to store (rule 3).
+        if (isRefused(error) && (await this.#awaitNewer(set))) return;
+        throw error;
+      }
+      await this.#write(this.#newSet(granted, generationOf(set) + 1), "advance");
+    } finally {
+      await this.#release(lease);
+    }
+  }
+
+  async #flushLocked(): Promise<void> {
+    const lease = await this.#takeLease(() => !this.#unsaved);
+    try {
+      await this.#adoptNewer();
+      if (this.#unsaved) await this.#write(this.#set!, this.#unsaved);
+    } finally {
+      await this.#release(lease);
+    }
+  }
+
+  /**
+   * Takes the lease of the first leasing handler (null without one). While another instance
+   * holds it, adopts what it stores, and returns null early once `enough()` holds.
+   */
+  async #takeLease(enough: () => boolean): Promise<StorageLease | null> {
+    if (this.#lease) return this.#lease; // kept since a store failed
+    const leaser = this.handlers.find((h) => typeof h.acquireLease === "function");
+    if (!leaser) return null;
+    const ttl = this.#config.leaseTtlMs;
+    const waitMs = this.#config.grantTimeoutMs + ttl;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const lease = await callHandler(
+        "take the lease",
+        this.#storeMs,
+        () => leaser.acquireLease!(ttl),
+      );
+      if (lease) {
+        this.#hold(lease);
+        return lease;
+      }
+      await this.#adoptNewer();
+      if (enough()) return null;
+      if (Date.now() > deadline) {
+        throw new MonzoStorageError(
+          `Another instance held the lease for over ${waitMs} ms and stored no new tokens`,
+        );
+      }
+      await sleep(POLL_MS * (0.5 + Math.random()));
+    }
+  }
+
+  /** Keeps a lease alive (renewed every third of its time to live) until released. */
+  #hold(lease: StorageLease): void {
+    this.#lease = lease;
+    const ttl = this.#config.leaseTtlMs;
+    this.#heartbeat = setInterval(() => {
+      if (lease.renew) {
+        callHandler("renew the lease", this.#storeMs, () => lease.renew!(ttl)).catch(() => {});
+      }
+      if (this.#unsaved && !this.#tail) this.#serial(() => this.#flushLocked()).catch(() => {});
+    }, Math.max(1, ttl / 3));
+    unref(this.#heartbeat);
+  }
+
+  /** Gives the lease up, unless the newest set is unsaved (it then stays ours). */
+  async #release(lease: StorageLease | null): Promise<void> {
+    if (!lease || this.#unsaved || lease !== this.#lease) return;
+    clearInterval(this.#heartbeat);
+    this.#lease = null;
+    await callHandler("release the lease", this.#storeMs, () => lease.release()).catch(() => {});
+  }
+
+  /**
+   * Adopts the newest stored set when it is newer than ours: a higher generation, or the
+   * same one with other tokens (a compare-and-set we lost), unless ours is an unsaved login
+   * (it is written with a higher generation).
+   */
+  async #adoptNewer(): Promise<boolean> {
+    const stored = await readNewest(this.handlers, this.#config.clientId, this.#storeMs);
+    const mine = this.#set;
+    if (!stored) return false;
+    if (mine) {
+      const [theirs, ours] = [generationOf(stored), generationOf(mine)];
+      const tie = theirs === ours && stored.accessToken !== mine.accessToken &&
+        this.#unsaved !== "replace";
+      if (!(theirs > ours || tie)) return false;
+    }
+    this.#set = stored;
+    this.#unsaved = null;
+    return true;
+  }
+
+  /**
+   * Makes `next` the current set and writes it through every handler under `kind`. A newer
+   * stored set wins over it (and is adopted); a failure keeps it in memory as unsaved.
+   */
+  async #write(next: Credentials, kind: WriteKind): Promise<void> {
+    let set = next;
+    for (let round = 0; round < 8; round++) {
+      this.#set = set;
+      this.#unsaved = kind;
+      const results = await Promise.allSettled(
+        this.handlers.map((h) => writeSet(h, set, kind, this.#storeMs)),
+      );
+      const done = results.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
+      const newer = newest(done, "superseded");
+      if (newer) {
+        this.#set = newer;
+        this.#unsaved = null;
+        return;
+      }
+      const failures = results.flatMap((r) => r.status === "rejected" ? [r.reason] : []);
+      if (failures.length) {
+        throw new MonzoStorageError(
+          `${failures.length} of ${this.handlers.length} handlers failed to store the new ` +
+            "tokens; they are kept in memory and stored before the next request " +
+            "(Authentication.close() stores them or throws)",
+          { cause: failures.length === 1 ? rootCause(failures[0]) : new AggregateError(failures) },
+        );
+      }
+      const ahead = newest(done, "outnumbered");
+      if (!ahead) {
+        this.#unsaved = null;
+        return;
+      }
+      set = { ...set, generation: generationOf(ahead) + 1 };
+    }
+    throw new MonzoStorageError(
+      "The stored credentials kept changing while new tokens were stored",
+    );
+  }
+
+  /** After a refusal: waits, bounded, for a set newer than `than` to be stored. */
+  async #awaitNewer(than: Credentials): Promise<boolean> {
+    const deadline = Date.now() + this.#config.handoverWaitMs;
+    for (;;) {
+      if ((await this.#adoptNewer()) && generationOf(this.#set!) > generationOf(than)) return true;
+      if (Date.now() > deadline) return false;
+      await sleep(POLL_MS * (0.5 + Math.random()));
+    }
+  }
+
+  /** Revokes `set` at Monzo; an expired token is refreshed first, a dead one needs nothing. */
+  async #revoke(set: Credentials): Promise<void> {
+    try {
+      await this.#config.revoke(set.accessToken);
+    } catch (error) {
+      if (!(error instanceof MonzoAuthenticationError) || error.status !== 401) throw error;
+      if (error.code !== EXPIRED || !set.refreshToken) return; // already dead
+      const granted = await this.#config.grant({
+        grant_type: "refresh_token",
+        refresh_token: set.refreshToken,
+      });
+      await this.#config.revoke(granted.accessToken);
+    }
+  }
+}
+
+function newest(
+  results: WriteResult[],
+  outcome: "superseded" | "outnumbered",
+): Credentials | undefined {
+  let found: Credentials | undefined;
+  for (const result of results) {
+    if (
+      result.outcome === outcome &&
+      (!found || generationOf(result.stored) > generationOf(found))
+    ) found = result.stored;
+  }
+  return found;
+}
+
+/** A handler's own error, rather than our wrapper of it. */
+function rootCause(error: unknown): unknown {
+  return error instanceof MonzoStorageError && error.cause !== undefined ? error.cause : error;
+}
+
+function isRefused(error: unknown): boolean {
+  return error instanceof MonzoAuthenticationError &&
+    error.code.startsWith("bad_request.refresh_token");
+}
+
+function notAuthenticated(set: Credentials | null): MonzoAuthenticationError {
+  return set?.loggedOut
+    ? new MonzoAuthenticationError("Logged out: the user must log in again.", {
+      code: "oauth.logged_out",
+      reauthorizationRequired: true,
+    })
+    : new MonzoAuthenticationError(
+      "Not authenticated: complete the OAuth flow (authorizationUrl, then authenticate) or " +
+        "load stored credentials.",
+      { code: "oauth.not_authenticated", reauthorizationRequired: true },
+    );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Lets the process exit while a heartbeat timer is pending (Node, Bun, Deno). */
+function unref(timer: unknown): void {
+  if (typeof (timer as { unref?: unknown })?.unref === "function") {
+    (timer as { unref(): void }).unref();
+  } else {
+    const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno;
+    if (typeof timer === "number") deno?.unrefTimer?.(timer);
+  }
+}
