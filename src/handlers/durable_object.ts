@@ -56,8 +56,9 @@
 
 import { MonzoArgumentError } from "../errors.ts";
 import { type Credentials, Storage, type StorageLease, storedGeneration } from "../storage.ts";
-import { guard, inspectAsSummary, parseJson } from "./_common.ts";
-import { checkExpected, checkTtl, checkWhole } from "./_whole.ts";
+import { checkCredentials, guard, inspectAsSummary, parseJson } from "./_common.ts";
+import { checkExpected } from "./_expected.ts";
+import { checkTtl } from "./_lease.ts";
 
 /**
  * The part of a Durable Object's `ctx` (`DurableObjectState`) that {@link MonzoTokens}
@@ -212,11 +213,11 @@ export class MonzoTokens {
       case "fetch":
         return (await storage.get(CREDENTIALS)) ?? null;
       case "store":
-        await storage.put(CREDENTIALS, checkWhole(operation.credentials, OBJECT, "store"));
+        await storage.put(CREDENTIALS, checkCredentials(operation.credentials, OBJECT, "store"));
         return null;
       case "storeIf": {
         checkExpected(operation.expected);
-        const credentials = checkWhole(operation.credentials, OBJECT, "storeIf");
+        const credentials = checkCredentials(operation.credentials, OBJECT, "storeIf");
         const stored = (await storage.get(CREDENTIALS)) as Credentials | undefined;
         if (storedGeneration(stored) !== operation.expected) return false;
         await storage.put(CREDENTIALS, credentials);
@@ -307,7 +308,7 @@ export class DurableObjectStorage extends Storage {
   async store(credentials: Credentials): Promise<void> {
     await this.#call("store", () => ({
       op: "store",
-      credentials: checkWhole(credentials, NAME, "store"),
+      credentials: checkCredentials(credentials, NAME, "store"),
     }));
   }
 
@@ -322,7 +323,11 @@ export class DurableObjectStorage extends Storage {
   override async storeIf(credentials: Credentials, expected: number | null): Promise<boolean> {
     return (await this.#call("storeIf", () => {
       checkExpected(expected);
-      return { op: "storeIf", credentials: checkWhole(credentials, NAME, "storeIf"), expected };
+      return {
+        op: "storeIf",
+        credentials: checkCredentials(credentials, NAME, "storeIf"),
+        expected,
+      };
     })) === true;
   }
 
@@ -333,7 +338,7 @@ export class DurableObjectStorage extends Storage {
    */
   async fetch(): Promise<Credentials | null> {
     const value = await this.#call("fetch", () => ({ op: "fetch" }));
-    return value === null ? null : checkWhole(value, NAME, "fetch");
+    return value === null ? null : checkCredentials(value, NAME, "fetch");
   }
 
   /** Deletes the credentials (not the lease). */

@@ -60,9 +60,10 @@
 
 import { MonzoArgumentError, MonzoError, MonzoStorageError } from "../errors.ts";
 import { type Credentials, Storage, type StorageLease } from "../storage.ts";
-import { inspectAsSummary, parseJson } from "./_common.ts";
+import { checkCredentials, inspectAsSummary, parseJson } from "./_common.ts";
 import { RELEASE, RENEW, STORE_IF } from "./_redis_scripts.ts";
-import { checkExpected, checkTtl, checkWhole } from "./_whole.ts";
+import { checkExpected } from "./_expected.ts";
+import { checkTtl } from "./_lease.ts";
 
 /**
  * A Redis connection, as this handler uses it: one method that sends a command with its
@@ -148,7 +149,7 @@ export class RedisStorage extends Storage {
    */
   store(credentials: Credentials): Promise<void> {
     return this.#run("store", async () => {
-      const whole = checkWhole(credentials, NAME, "store");
+      const whole = checkCredentials(credentials, NAME, "store");
       await this.#send("HSET", [
         this.#key,
         "credentials",
@@ -169,7 +170,7 @@ export class RedisStorage extends Storage {
   override storeIf(credentials: Credentials, expected: number | null): Promise<boolean> {
     return this.#run("storeIf", async () => {
       checkExpected(expected);
-      const whole = checkWhole(credentials, NAME, "storeIf");
+      const whole = checkCredentials(credentials, NAME, "storeIf");
       const written = await this.#send("EVAL", [
         STORE_IF,
         "1",
@@ -192,7 +193,7 @@ export class RedisStorage extends Storage {
       const text = await this.#send("HGET", [this.#key, "credentials"]);
       if (text === null || text === undefined) return null;
       if (typeof text !== "string") throw new Error("the stored content is not text");
-      return checkWhole(parseJson(text, NAME, "fetch"), NAME, "fetch");
+      return checkCredentials(parseJson(text, NAME, "fetch"), NAME, "fetch");
     });
   }
 
