@@ -1,8 +1,7 @@
 // `login`: the whole OAuth dance in one command. Listen on the redirect URL, send the user to
-// Monzo, check the state, exchange the code, save the credentials (mode 0600), then wait for
-// the approval in the Monzo app.
+// Monzo, check the state, exchange the code, save the credentials (mode 0600) and which API
+// they belong to, then wait for the approval in the Monzo app.
 
-import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import process from "node:process";
 import { Authentication } from "../authentication.ts";
@@ -11,8 +10,25 @@ import { BunFileStorage } from "../handlers/bun_file.ts";
 import type { Command, Values } from "./_args.ts";
 import { openBrowser } from "./_browser.ts";
 import { listenForCallback } from "./_callback.ts";
-import { CREDENTIALS_OPTION, credentialsPath, DEFAULT_REDIRECT_URL, setting } from "./_config.ts";
+import {
+  type ApiRecord,
+  CREDENTIALS_OPTION,
+  credentialsPath,
+  DEFAULT_REDIRECT_URL,
+  privateDir,
+  readApiRecord,
+  setting,
+  writeApiRecord,
+} from "./_config.ts";
+import {
+  emulatorClient,
+  openCliEmulator,
+  runningEmulator,
+  serveEmulatorHandler,
+} from "./_emulator.ts";
 import { CliError, UsageError } from "./_errors.ts";
+import { track } from "./_exit.ts";
+import { printable } from "./_format.ts";
 import { withProgress } from "./_progress.ts";
 
 const PORTAL = "https://developers.monzo.com";
@@ -24,6 +40,8 @@ interface Target {
   clientSecret: string;
   apiUrl?: string;
   authUrl?: string;
+  /** What to record beside the credentials. */
+  record: ApiRecord | undefined;
   /** A line telling how to approve, for the emulator. */
   approveHint?: string;
   close(): Promise<void>;
@@ -62,7 +80,7 @@ export const login: Command = {
       emulator: {
         type: "boolean",
         description:
-          "Rehearse against a local Monzo emulator (saved to emulator-credentials.json by default).",
+          "Rehearse with made-up data: log in to the emulator of `monzo emulator` (run in-process when none is running). The other commands then use it too.",
       },
     },
   },
@@ -71,19 +89,30 @@ export const login: Command = {
       setting(values, "redirect-url", "MONZO_REDIRECT_URL") ?? DEFAULT_REDIRECT_URL,
     );
     const timeoutMs = parseTimeout(values.timeout);
-    const path = credentialsPath(
-      values,
-      values.emulator ? "emulator-credentials.json" : undefined,
-    );
-    const target = values.emulator ? await startEmulator(redirectUrl) : monzoTarget(values);
+    const path = credentialsPath(values);
+    const target = values.emulator ? undefined : monzoTarget(values);
+    const fixed = await privateDir(dirname(path));
+    if (fixed) process.stderr.write(`${fixed}\n`);
+    if (values.emulator) await keepRealLogin(path);
+    const chosen = target ?? await emulatorTarget(redirectUrl);
     try {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      await authorize(target, { redirectUrl, path, timeoutMs, open: values["no-open"] !== true });
+      await authorize(chosen, { redirectUrl, path, timeoutMs, open: values["no-open"] !== true });
     } finally {
-      await target.close();
+      await chosen.close();
     }
   },
 };
+
+/** Refuses to replace a login to Monzo with an emulator one. */
+async function keepRealLogin(path: string): Promise<void> {
+  const stored = await new BunFileStorage(path).fetch().catch(() => null);
+  if (!stored?.accessToken || (await readApiRecord(path))?.api === "emulator") return;
+  throw new CliError(
+    `${path} holds your Monzo login, which an emulator login would replace. Run \`monzo ` +
+      "logout` first, or keep both: pass --credentials emulator.json here and to the other " +
+      "commands.",
+  );
+}
 
 /** How one login runs: where the browser comes back, where the login goes, how long to wait. */
 interface Plan {
@@ -108,20 +137,22 @@ async function authorize(
       authUrl: target.authUrl,
     });
     auth.registerCallbackHandler(new BunFileStorage(path));
+    track(auth, { path, clientSecret: target.clientSecret });
     const state = Authentication.generateState();
     const url = auth.authorizationUrl(state);
     say(`Open this URL in your browser, log in to Monzo and allow access:\n\n  ${url}\n`);
     if (open) openBrowser(url);
     const params = await withProgress(
       `Waiting for the browser to come back to ${redirectUrl.href}`,
-      () => server.wait(timeoutMs),
+      () => server.wait(state, timeoutMs),
     );
-    const error = printable(params.get("error"));
+    const error = printable(params.get("error") ?? "");
     if (error) {
-      const description = printable(params.get("error_description"));
       throw new CliError(
-        `Monzo did not grant access (${error}${description ? `: ${description}` : ""}). ` +
-          "Nothing was saved; run login again to retry.",
+        (error === "access_denied"
+          ? "Access was not allowed on Monzo's page."
+          : `Monzo did not grant access (${error}).`) +
+          " Nothing was saved; run `monzo login` again to retry.",
       );
     }
     if (!params.get("code")) {
@@ -131,6 +162,7 @@ async function authorize(
       state: params.get("state") ?? "",
       expectedState: state,
     });
+    await writeApiRecord(path, target.record);
     say(`Saved the credentials to ${path} (mode 0600).`);
     if (target.approveHint) say(target.approveHint);
     await withProgress(
@@ -170,22 +202,50 @@ function monzoTarget(values: Values): Target {
       `Missing the client secret: set MONZO_CLIENT_SECRET (or pass --client-secret). ${create}`,
     );
   }
-  return { clientId, clientSecret, close: () => Promise.resolve() };
+  const apiUrl = process.env.MONZO_API_URL || undefined;
+  return {
+    clientId,
+    clientSecret,
+    apiUrl,
+    authUrl: process.env.MONZO_AUTH_URL || undefined,
+    record: apiUrl ? { api: "url", url: apiUrl } : undefined,
+    close: () => Promise.resolve(),
+  };
 }
 
-/** Serves a fresh emulator on loopback, with a client whose redirect URL is ours. */
-async function startEmulator(redirectUrl: URL): Promise<Target> {
-  const { MonzoEmulator, serveEmulator } = await import("../testing/mod.ts");
-  const emulator = new MonzoEmulator();
-  const client = emulator.addClient({ redirectUris: [redirectUrl.href] });
-  const server = await serveEmulator(emulator);
+/**
+ * The emulator `monzo emulator` serves, or else the same emulator served by this process for
+ * the length of the login; a client of it whose redirect URL is ours.
+ */
+async function emulatorTarget(redirectUrl: URL): Promise<Target> {
+  const hint = (url: string) =>
+    `Emulator: allow access at ${url}/auth/approve (or: curl -X POST ${url}/_emulator/approve)`;
+  const running = await runningEmulator();
+  if (running) {
+    return {
+      ...await emulatorClient(running, redirectUrl.href),
+      apiUrl: running,
+      authUrl: `${running}/auth`,
+      record: { api: "emulator" },
+      approveHint: hint(running),
+      close: () => Promise.resolve(),
+    };
+  }
+  const persistent = await openCliEmulator();
+  const { emulator } = persistent;
+  const known = emulator.snapshot().clients.find((client) =>
+    client.confidential && client.redirectUris.includes(redirectUrl.href)
+  );
+  const client = known ?? emulator.addClient({ redirectUris: [redirectUrl.href] });
+  await persistent.save();
+  const server = await serveEmulatorHandler(persistent);
   return {
     clientId: client.id,
     clientSecret: client.secret,
     apiUrl: server.url,
     authUrl: `${server.url}/auth`,
-    approveHint: `Emulator: allow access at ${server.url}/auth/approve ` +
-      `(or: curl -X POST ${server.url}/_emulator/approve)`,
+    record: { api: "emulator" },
+    approveHint: hint(server.url),
     close: () => server.close(),
   };
 }
@@ -204,11 +264,6 @@ function checkRedirectUrl(value: string): URL {
     );
   }
   return url;
-}
-
-/** A query value without control characters (it comes from a URL anyone can craft). */
-function printable(value: string | null): string {
-  return (value ?? "").replace(/\p{Cc}/gu, "");
 }
 
 function parseTimeout(value: Values[string]): number {
