@@ -643,7 +643,10 @@ async function stoppedHolder(kind: string): Promise<void> {
     await sleep(1_500);
     process.kill(a.child.pid!, "SIGCONT");
     const replies = await within(30_000, "the children", Promise.all([first, second]));
-    for (const reply of replies) assert.ok(reply?.ok, `a child failed: ${JSON.stringify(reply)}`);
+    const brief = replies.map((r) => r?.ok ? "ok" : `${r?.error?.name}(${r?.error?.code})`);
+    const seen = `A ${brief[0]}, B ${brief[1]}; grants ${emulator.counters.grants.refresh_token}, ` +
+      `reuses ${emulator.counters.refreshReuses}`;
+    for (const reply of replies) assert.ok(reply?.ok, seen);
     const read = await openStorage(kind, path);
     try {
       const stored = await read.storage.fetch();
