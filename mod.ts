@@ -30,7 +30,13 @@ export {
   type AuthenticationOptions,
   type WaitForApprovalOptions,
 } from "./src/authentication.ts";
-export { type Credentials, MemoryStorage, Storage, type StorageLease } from "./src/storage.ts";
+export {
+  type Credentials,
+  MemoryStorage,
+  Storage,
+  type StorageLease,
+  storedGeneration,
+} from "./src/storage.ts";
 export type { Params, ParamScalar, ParamValue, RequestOptions } from "./src/http.ts";
 export {
   MonzoApiError,
