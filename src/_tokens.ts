@@ -123,8 +123,11 @@ export class TokenKeeper {
       // Evicted or replaced: another instance may have stored a newer set, or be storing it.
       await this.#serial(async () => {
         const lease = await this.#takeLease(replaced);
-        await this.#adoptNewer();
-        await this.#release(lease);
+        try {
+          await this.#adoptNewer();
+        } finally {
+          await this.#release(lease);
+        }
       });
     }
     return replaced() && !this.#set?.loggedOut;
