@@ -22,8 +22,6 @@ interface Node {
   pipe?: unknown;
 }
 
-const OPTIONAL = new Set(["optional", "nullish", "exact_optional"]);
-
 /**
  * Derives the check of a schema built from `string`, `number`, `boolean`, `literal`,
  * `unknown`, `optional`, `nullish`, `object`, `looseObject`, `array`, `record` and `lazy`.
@@ -94,33 +92,83 @@ function build(node: Node, seen: Map<Node, Check>): Check {
     case "lazy": {
       // The getter picks a schema by the input; each schema it returns is derived once.
       const getter = node.getter!;
-      const cache = new Map<Node, Check>();
+      let last: Node | undefined, lastCheck: Check = () => false;
       return (value) => {
         const picked = getter(value);
-        let check = cache.get(picked);
-        if (!check) cache.set(picked, check = derive(picked, seen));
-        return check(value);
+        if (picked !== last) lastCheck = derive(picked, seen), last = picked;
+        return lastCheck(value);
       };
     }
   }
   throw new TypeError(`no fast check for a valibot ${node.type} schema`);
 }
 
-/** `object` and `looseObject` (which differ only in their output, not in what they accept). */
+// Objects are walked with for-in, whose value loads the engines compile to direct field
+// loads (`object[name]` with a computed name elsewhere is a megamorphic lookup, ten times
+// slower). Each key is matched to its entry by its position in the last object walked (JSON
+// objects of one kind share their key order), with a map lookup only when the order changes.
+// Primitive entries (the most of them) are checked inline by a tag, without a call.
+const STRING = 0, NUMBER = 1, BOOLEAN = 2, ANY = 3, OTHER = 4;
+const TAGS: Record<string, number> = { string: STRING, number: NUMBER, boolean: BOOLEAN };
+
+/**
+ * `object` and `looseObject` (which differ in their output only). For-in sees enumerable keys
+ * only: a required entry that is not enumerable makes the check fail (valibot then decides),
+ * and optional ones are not read. JSON.parse makes every property enumerable and own, which
+ * is all that is checked here (`parseWebhookEvent` runs valibot on values it did not parse).
+ */
 function objectCheck(entries: Record<string, Node>, seen: Map<Node, Check>): Check {
-  const keys = Object.keys(entries);
-  const checks = keys.map((key) => derive(entries[key], seen));
-  // A key that is absent fails a required entry even when its schema accepts undefined.
-  const required = keys.map((key) => !OPTIONAL.has(entries[key].type));
-  const n = keys.length;
+  const slots = new Map<string, number>();
+  const tags: number[] = [], checks: Check[] = [], required: boolean[] = [];
+  const canBeNull: boolean[] = [];
+  let requiredCount = 0;
+  for (const key of Object.keys(entries)) {
+    let node = entries[key];
+    let omit = false, nil = false;
+    while ((node.type === "optional" || node.type === "nullish") && node.default === undefined) {
+      omit = true;
+      nil ||= node.type === "nullish";
+      node = node.wrapped!;
+    }
+    const tag = node.pipe ? OTHER : node.type === "unknown" ? ANY : TAGS[node.type] ?? OTHER;
+    slots.set(key, tags.length);
+    tags.push(tag);
+    checks.push(tag === OTHER ? derive(node, seen) : () => true);
+    required.push(!omit);
+    canBeNull.push(nil);
+    if (!omit) requiredCount++;
+  }
+  // The key order of the last object walked: the key at each position, and its entry (-1
+  // for a key the schema does not name).
+  const orderKeys: string[] = [], orderSlots: number[] = [];
   return (value) => {
     if (!value || typeof value !== "object") return false;
     const object = value as Record<string, unknown>;
-    for (let i = 0; i < n; i++) {
-      const field = object[keys[i]];
-      if (field === undefined && required[i] && !(keys[i] in object)) return false;
-      if (!checks[i](field)) return false;
+    let position = 0, found = 0;
+    for (const key in object) {
+      let slot: number;
+      if (position < orderKeys.length && orderKeys[position] === key) slot = orderSlots[position];
+      else {
+        slot = slots.get(key) ?? -1;
+        orderKeys[position] = key;
+        orderSlots[position] = slot;
+      }
+      position++;
+      if (slot < 0) continue;
+      const field = object[key];
+      if (field === undefined) {
+        if (!required[slot]) continue;
+      } else if (field === null && canBeNull[slot]) continue;
+      const tag = tags[slot];
+      if (tag === STRING) {
+        if (typeof field !== "string") return false;
+      } else if (tag === NUMBER) {
+        if (typeof field !== "number" || field !== field) return false;
+      } else if (tag === BOOLEAN) {
+        if (typeof field !== "boolean") return false;
+      } else if (tag === OTHER && !checks[slot](field)) return false;
+      if (required[slot]) found++;
     }
-    return true;
+    return found === requiredCount;
   };
 }
