@@ -3,7 +3,8 @@
 // DurableObjectStorage reaching a real MonzoTokens object in workerd (miniflare). Each
 // schedule gets a store of its own (its own Redis key, its own object).
 //
-// SIM_SCHEDULES_SHARED (default 100) schedules per handler, in every runtime.
+// SIM_SCHEDULES_SHARED (default 50) schedules per handler, in every runtime, SIM_CONCURRENCY
+// (default 2) at a time: the deadlines are 100 ms and the stores are real, so keep it low.
 // Replay one schedule: SIM_SEED=<n> SIM_BACKENDS=<redis|durable-object> with the same command.
 
 import assert from "node:assert/strict";
@@ -32,8 +33,8 @@ import {
   startRedis,
 } from "./fixtures/redis_server.ts";
 
-const count = envInt("SIM_SCHEDULES_SHARED") ?? 100;
-const concurrency = envInt("SIM_CONCURRENCY") ?? 4;
+const count = envInt("SIM_SCHEDULES_SHARED") ?? 50;
+const concurrency = envInt("SIM_CONCURRENCY") ?? 2;
 const wanted = (process.env.SIM_BACKENDS ?? "redis,durable-object").split(",");
 
 /** Runs the schedules of `backend` and checks that none broke an invariant. */
@@ -59,6 +60,9 @@ describe("login safety simulation over RedisStorage and DurableObjectStorage", (
       server = await startRedis();
       const connection = await connectRedis("node-redis", server.url);
       close = connection.close;
+      // Warm the connection and the handler up: the simulation's store deadline is 100 ms.
+      const warm = new RedisStorage(connection.redis, { key: "warm-up" });
+      for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 50 }, () => warm.fetch()));
       otherBackends.set("redis", () => {
         const key = `sim:${++schedules}`;
         const reader = new RedisStorage(connection.redis, { key });
