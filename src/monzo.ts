@@ -108,8 +108,10 @@ export class Monzo {
    * @param options An abort signal.
    * @returns Whether the token is valid, and its client and user.
    */
-  async whoAmI(options?: CallOptions): Promise<WhoAmI> {
-    const { signal } = checkOptions(options);
-    return await call(this.auth, "GET", "/ping/whoami", WhoAmISchema, { signal });
+  whoAmI(options?: CallOptions): Promise<WhoAmI> {
+    return call(this.auth, "GET", WhoAmISchema, () => [
+      "/ping/whoami",
+      { signal: checkOptions(options).signal },
+    ]);
   }
 }

@@ -44,10 +44,11 @@ export class AccountsApi {
    * @throws {MonzoPermissionsError} With `reason` `approval_pending` until the user approves
    * access in the Monzo app.
    */
-  async list(options?: ListAccountsOptions): Promise<Account[]> {
-    const { accountType, signal } = checkOptions(options);
-    if (accountType !== undefined) checkText(accountType, "options.accountType");
-    const query = { account_type: accountType };
-    return (await call(this.#auth, "GET", "/accounts", AccountsSchema, { query, signal })).accounts;
+  list(options?: ListAccountsOptions): Promise<Account[]> {
+    return call(this.#auth, "GET", AccountsSchema, () => {
+      const { accountType, signal } = checkOptions(options);
+      if (accountType !== undefined) checkText(accountType, "options.accountType");
+      return ["/accounts", { query: { account_type: accountType }, signal }];
+    }, "accounts");
   }
 }

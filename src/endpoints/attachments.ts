@@ -77,10 +77,12 @@ export class AttachmentsApi {
       file_type: checkMimeType(fileType, "options.fileType"),
       content_length: checkData(data, "options.data"),
     };
-    const target = await call(this.#auth, "POST", "/attachment/upload", UploadSchema, {
-      form,
-      signal,
-    });
+    const target = await call(
+      this.#auth,
+      "POST",
+      UploadSchema,
+      () => ["/attachment/upload", { form, signal }],
+    );
     await this.#auth.request("PUT", target.upload_url, {
       body: data,
       contentType: fileType,
@@ -151,9 +153,12 @@ export class AttachmentsApi {
     form: { external_id: string; file_url: string; file_type: string },
     signal: AbortSignal | undefined,
   ): Promise<Attachment> {
-    return (await call(this.#auth, "POST", "/attachment/register", AttachmentBodySchema, {
-      form,
-      signal,
-    })).attachment;
+    return await call(
+      this.#auth,
+      "POST",
+      AttachmentBodySchema,
+      () => ["/attachment/register", { form, signal }],
+      "attachment",
+    );
   }
 }

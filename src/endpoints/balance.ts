@@ -45,9 +45,10 @@ export class BalanceApi {
    * @throws {MonzoArgumentError} When `accountId` is not a valid id.
    * @throws {MonzoHTTPError} When Monzo does not know the account.
    */
-  async get(accountId: string, options?: CallOptions): Promise<Balance> {
-    const query = { account_id: checkId(accountId, "accountId") };
-    const { signal } = checkOptions(options);
-    return await call(this.#auth, "GET", "/balance", BalanceSchema, { query, signal });
+  get(accountId: string, options?: CallOptions): Promise<Balance> {
+    return call(this.#auth, "GET", BalanceSchema, () => {
+      const query = { account_id: checkId(accountId, "accountId") };
+      return ["/balance", { query, signal: checkOptions(options).signal }];
+    });
   }
 }

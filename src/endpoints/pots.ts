@@ -44,10 +44,11 @@ export class PotsApi {
    * @returns The pots.
    * @throws {MonzoArgumentError} When `accountId` is not a valid id.
    */
-  async list(accountId: string, options?: CallOptions): Promise<Pot[]> {
-    const query = { current_account_id: checkId(accountId, "accountId") };
-    const { signal } = checkOptions(options);
-    return (await call(this.#auth, "GET", "/pots", PotsSchema, { query, signal })).pots;
+  list(accountId: string, options?: CallOptions): Promise<Pot[]> {
+    return call(this.#auth, "GET", PotsSchema, () => {
+      const query = { current_account_id: checkId(accountId, "accountId") };
+      return ["/pots", { query, signal: checkOptions(options).signal }];
+    }, "pots");
   }
 
   /**
@@ -73,14 +74,16 @@ export class PotsApi {
    * @returns The pot after the deposit.
    * @throws {MonzoArgumentError} When an id, the amount or the dedupe id is invalid.
    */
-  async deposit(potId: string, options: PotDepositOptions): Promise<Pot> {
-    const path = `/pots/${checkId(potId, "potId")}/deposit`;
-    const { sourceAccountId, amount, dedupeId, signal } = checkObject(options, "options");
-    const form = {
-      source_account_id: checkId(sourceAccountId, "options.sourceAccountId"),
-      ...move(amount, dedupeId),
-    };
-    return await call(this.#auth, "PUT", path, PotSchema, { form, signal, idempotent: true });
+  deposit(potId: string, options: PotDepositOptions): Promise<Pot> {
+    return call(this.#auth, "PUT", PotSchema, () => {
+      const path = `/pots/${checkId(potId, "potId")}/deposit`;
+      const { sourceAccountId, amount, dedupeId, signal } = checkObject(options, "options");
+      const form = {
+        source_account_id: checkId(sourceAccountId, "options.sourceAccountId"),
+        ...move(amount, dedupeId),
+      };
+      return [path, { form, signal, idempotent: true }];
+    });
   }
 
   /**
@@ -105,14 +108,16 @@ export class PotsApi {
    * @throws {MonzoArgumentError} When an id, the amount or the dedupe id is invalid.
    * @throws {MonzoPermissionsError} When the pot is locked or has added security.
    */
-  async withdraw(potId: string, options: PotWithdrawOptions): Promise<Pot> {
-    const path = `/pots/${checkId(potId, "potId")}/withdraw`;
-    const { destinationAccountId, amount, dedupeId, signal } = checkObject(options, "options");
-    const form = {
-      destination_account_id: checkId(destinationAccountId, "options.destinationAccountId"),
-      ...move(amount, dedupeId),
-    };
-    return await call(this.#auth, "PUT", path, PotSchema, { form, signal, idempotent: true });
+  withdraw(potId: string, options: PotWithdrawOptions): Promise<Pot> {
+    return call(this.#auth, "PUT", PotSchema, () => {
+      const path = `/pots/${checkId(potId, "potId")}/withdraw`;
+      const { destinationAccountId, amount, dedupeId, signal } = checkObject(options, "options");
+      const form = {
+        destination_account_id: checkId(destinationAccountId, "options.destinationAccountId"),
+        ...move(amount, dedupeId),
+      };
+      return [path, { form, signal, idempotent: true }];
+    });
   }
 }
 

@@ -81,13 +81,11 @@ export class ReceiptsApi {
    * @throws {MonzoArgumentError} When `externalId` is empty.
    * @throws {MonzoHTTPError} With status 404 when there is no such receipt.
    */
-  async get(externalId: string, options?: CallOptions): Promise<Receipt> {
-    const query = { external_id: checkText(externalId, "externalId") };
-    const { signal } = checkOptions(options);
-    return (await call(this.#auth, "GET", "/transaction-receipts", ReceiptBodySchema, {
-      query,
-      signal,
-    })).receipt;
+  get(externalId: string, options?: CallOptions): Promise<Receipt> {
+    return call(this.#auth, "GET", ReceiptBodySchema, () => {
+      const query = { external_id: checkText(externalId, "externalId") };
+      return ["/transaction-receipts", { query, signal: checkOptions(options).signal }];
+    }, "receipt");
   }
 
   /**

@@ -70,12 +70,12 @@ export class TransactionsApi {
    * @throws {MonzoArgumentError} When `transactionId` is not a valid id.
    * @throws {MonzoHTTPError} With status 404 when there is no such transaction.
    */
-  async get(transactionId: string, options?: GetTransactionOptions): Promise<Transaction> {
-    const path = `/transactions/${checkId(transactionId, "transactionId")}`;
-    const { expandMerchant, signal } = checkOptions(options);
-    const query = { expand: expandMerchant ? EXPAND_MERCHANT : undefined };
-    return (await call(this.#auth, "GET", path, TransactionBodySchema, { query, signal }))
-      .transaction;
+  get(transactionId: string, options?: GetTransactionOptions): Promise<Transaction> {
+    return call(this.#auth, "GET", TransactionBodySchema, () => {
+      const path = `/transactions/${checkId(transactionId, "transactionId")}`;
+      const { expandMerchant, signal } = checkOptions(options);
+      return [path, { query: { expand: expandMerchant ? EXPAND_MERCHANT : undefined }, signal }];
+    }, "transaction");
   }
 
   /**
@@ -101,9 +101,11 @@ export class TransactionsApi {
    * @throws {MonzoPermissionsError} With `reason` `verification_required` when the page
    * reaches past the 90-day window.
    */
-  async list(accountId: string, options?: ListTransactionsOptions): Promise<Transaction[]> {
-    const [query, signal] = pageQuery(accountId, options);
-    return await this.#page(query, signal);
+  list(accountId: string, options?: ListTransactionsOptions): Promise<Transaction[]> {
+    return call(this.#auth, "GET", TransactionsSchema, () => {
+      const [query, signal] = pageQuery(accountId, options);
+      return ["/transactions", { query, signal }];
+    }, "transactions");
   }
 
   /**
@@ -153,21 +155,26 @@ export class TransactionsApi {
    * @throws {MonzoArgumentError} When the id is invalid, `metadata` is empty or a value is not a
    * string.
    */
-  async annotate(
+  annotate(
     transactionId: string,
     metadata: Record<string, string>,
     options?: CallOptions,
   ): Promise<Transaction> {
-    const path = `/transactions/${checkId(transactionId, "transactionId")}`;
-    const form = { metadata: checkMetadata(metadata, "metadata") };
-    const { signal } = checkOptions(options);
-    return (await call(this.#auth, "PATCH", path, TransactionBodySchema, { form, signal }))
-      .transaction;
+    return call(this.#auth, "PATCH", TransactionBodySchema, () => {
+      const path = `/transactions/${checkId(transactionId, "transactionId")}`;
+      const form = { metadata: checkMetadata(metadata, "metadata") };
+      return [path, { form, signal: checkOptions(options).signal }];
+    }, "transaction");
   }
 
-  async #page(query: PageQuery, signal: AbortSignal | undefined): Promise<Transaction[]> {
-    return (await call(this.#auth, "GET", "/transactions", TransactionsSchema, { query, signal }))
-      .transactions;
+  #page(query: PageQuery, signal: AbortSignal | undefined): Promise<Transaction[]> {
+    return call(
+      this.#auth,
+      "GET",
+      TransactionsSchema,
+      () => ["/transactions", { query, signal }],
+      "transactions",
+    );
   }
 
   async *#pages(

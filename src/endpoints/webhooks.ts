@@ -48,14 +48,14 @@ export class WebhooksApi {
    * @returns The webhook.
    * @throws {MonzoArgumentError} When the id or the URL is invalid.
    */
-  async create(accountId: string, url: string, options?: CallOptions): Promise<Webhook> {
-    const form = {
-      account_id: checkId(accountId, "accountId"),
-      url: checkSecureUrl(url, "url"),
-    };
-    const { signal } = checkOptions(options);
-    return (await call(this.#auth, "POST", "/webhooks", WebhookBodySchema, { form, signal }))
-      .webhook;
+  create(accountId: string, url: string, options?: CallOptions): Promise<Webhook> {
+    return call(this.#auth, "POST", WebhookBodySchema, () => {
+      const form = {
+        account_id: checkId(accountId, "accountId"),
+        url: checkSecureUrl(url, "url"),
+      };
+      return ["/webhooks", { form, signal: checkOptions(options).signal }];
+    }, "webhook");
   }
 
   /**
@@ -73,11 +73,11 @@ export class WebhooksApi {
    * @returns The webhooks.
    * @throws {MonzoArgumentError} When the id is invalid.
    */
-  async list(accountId: string, options?: CallOptions): Promise<Webhook[]> {
-    const query = { account_id: checkId(accountId, "accountId") };
-    const { signal } = checkOptions(options);
-    return (await call(this.#auth, "GET", "/webhooks", WebhooksSchema, { query, signal }))
-      .webhooks;
+  list(accountId: string, options?: CallOptions): Promise<Webhook[]> {
+    return call(this.#auth, "GET", WebhooksSchema, () => {
+      const query = { account_id: checkId(accountId, "accountId") };
+      return ["/webhooks", { query, signal: checkOptions(options).signal }];
+    }, "webhooks");
   }
 
   /**
