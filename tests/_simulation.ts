@@ -61,7 +61,7 @@ const FAST: SimTiming = {
 /** Stores that flush to disk (fsync, SQLite) or cross a network: room for a busy machine. */
 const DURABLE: SimTiming = {
   leaseTtlMs: 400,
-  storeTimeoutMs: 300,
+  storeTimeoutMs: 500,
   grantTimeoutMs: 2_000,
   handoverWaitMs: 1_200,
   timeoutMs: 400,
@@ -812,7 +812,8 @@ export async function runSchedule(
     // Every live instance makes one more request, then closes (flushing what is unsaved).
     const finals = await Promise.all(
       live().map(async (proc) => {
-        // A request that timed out on a busy host is tried again, as an app would.
+        // A request or handler call that timed out on a busy host is tried again, as an app
+        // would.
         for (let attempt = 1;; attempt++) {
           try {
             await within(
@@ -823,7 +824,9 @@ export async function runSchedule(
             return { proc, error: undefined as unknown };
           } catch (error) {
             sim.errors.push(error);
-            if (attempt < 3 && error instanceof MonzoNetworkError) continue;
+            const timedOut = error instanceof MonzoNetworkError ||
+              (error instanceof MonzoStorageError && /no answer within/.test(error.message));
+            if (attempt < 3 && timedOut) continue;
             return { proc, error };
           }
         }
