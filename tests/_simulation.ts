@@ -701,6 +701,9 @@ export async function runSchedule(
       return;
     }
     if (!(error instanceof MonzoAuthenticationError && error.reauthorizationRequired)) return;
+    // A login whose code expired while it waited (the schedule moves Monzo's clock by hours)
+    // failed as a login attempt; the login in place is not in question.
+    if (op === "login" && error.code.startsWith("bad_request.authorization_code")) return;
     const active = activeSet();
     if (!active) return; // logged out, or the newest set is lost
     const storedAt = sim.storedAt.get(active.accessToken);
