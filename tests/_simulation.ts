@@ -399,8 +399,14 @@ function broken(inner: Storage, sabotage: "no-lease" | "blind-write"): Storage {
     fetch: () => inner.fetch(),
   } as Storage;
   if (inner.storeIf) {
+    // Blind writes on a slow disk: each lands late, whatever is stored by then.
+    let writes = 0;
     storage.storeIf = sabotage === "blind-write"
-      ? async (credentials) => (await inner.store(credentials), true)
+      ? async (credentials) => {
+        await sleep([0, 150, 40, 250][writes++ % 4]);
+        await inner.store(credentials);
+        return true;
+      }
       : (credentials, expected) => inner.storeIf!(credentials, expected);
   }
   if (inner.acquireLease && sabotage !== "no-lease") {

@@ -60,11 +60,16 @@ describe("login safety simulation: the invariant checks catch broken rules", () 
   };
   for (const sabotage of ["no-lease", "blind-write", "leak"] as const) {
     test(`${sabotage}: violations are found`, async () => {
-      const totals = await runMany(world, "memory", sabotage === "leak" ? 3 : 100, {
-        concurrency,
-        sabotage,
-        firstSeed: 100_000,
-      });
+      const totals = await runMany(
+        world,
+        "memory",
+        { "no-lease": 100, "blind-write": 300, "leak": 3 }[sabotage],
+        {
+          concurrency,
+          sabotage,
+          firstSeed: 100_000,
+        },
+      );
       process.stdout.write(`# sabotage ${sabotage}: ${summary(totals)}\n`);
       const caught = totals.failures.filter((f) =>
         f.violations.some((v) => expected[sabotage].test(v))
