@@ -15,7 +15,12 @@
 //    heartbeat), is never used for a request until stored, and makes close() throw.
 // 5. A 401 for a token that a refresh in flight is replacing waits for it, then retries once.
 
-import { MonzoAuthenticationError, type MonzoError, MonzoStorageError } from "./errors.ts";
+import {
+  MonzoApiError,
+  MonzoAuthenticationError,
+  type MonzoError,
+  MonzoStorageError,
+} from "./errors.ts";
 import type { TokenGrant } from "./_oauth.ts";
 import {
   callHandler,
@@ -58,6 +63,8 @@ export class TokenKeeper {
   #tail: Promise<unknown> | null = null;
   #refreshing: Promise<void> | null = null;
   #lease: StorageLease | null = null;
+  /** Whether a set newer than ours may still appear from a former holder (see #takeLease). */
+  #handover = false;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
 
   constructor(config: KeeperConfig, initial: Credentials | null) {
@@ -84,6 +91,8 @@ export class TokenKeeper {
     for (let refreshed = false;; refreshed = true) {
       await this.#idle();
       if (this.#unsaved) await this.#serial(() => this.#flushLocked());
+      // Logged out here: another instance may have logged in since, or be storing a login.
+      if (!this.#set || this.#set.loggedOut) await this.#serial(() => this.#catchUp());
       const set = this.#set;
       if (!set || set.loggedOut) throw notAuthenticated(set);
       // A set just granted is used until it expires, even when Monzo grants less than the skew.
@@ -120,17 +129,22 @@ export class TokenKeeper {
     if (!replaced() && error.code === EXPIRED && this.#set?.refreshToken) {
       await this.refresh(used);
     } else if (!replaced()) {
-      // Evicted or replaced: another instance may have stored a newer set, or be storing it.
+      // Rotated, evicted or revoked: a newer set exists somewhere (another instance's refresh
+      // or login, a logout's tombstone). Wait for its holder, then for the set (rule 3).
       await this.#serial(async () => {
+        const before = this.#set;
         const lease = await this.#takeLease(replaced);
         try {
-          await this.#adoptNewer();
+          if (!(await this.#adoptNewer()) && before && this.#handover) {
+            await this.#awaitNewer(before);
+          }
         } finally {
           await this.#release(lease);
         }
       });
     }
-    return replaced() && !this.#set?.loggedOut;
+    if (this.#set?.loggedOut) throw notAuthenticated(this.#set);
+    return replaced();
   }
 
   /** A new login: the code exchange, under the lease, stored over anything. */
@@ -247,10 +261,21 @@ export class TokenKeeper {
         });
       } catch (error) {
         // Refused: another instance may have used this token and be about to store (rule 3).
-        if (isRefused(error) && (await this.#awaitNewer(set))) return;
+        if (isRefused(error) && this.#handover && (await this.#awaitNewer(set))) return;
         throw error;
       }
       await this.#write(this.#newSet(granted, generationOf(set) + 1), "advance");
+    } finally {
+      await this.#release(lease);
+    }
+  }
+
+  /** Waits for a lease holder (adopting what it stores) and reads the newest set. */
+  async #catchUp(): Promise<void> {
+    const live = () => !!this.#set && !this.#set.loggedOut;
+    const lease = await this.#takeLease(live);
+    try {
+      await this.#adoptNewer();
     } finally {
       await this.#release(lease);
     }
@@ -268,11 +293,15 @@ export class TokenKeeper {
 
   /**
    * Takes the lease of the first leasing handler (null without one). While another instance
-   * holds it, adopts what it stores, and returns null early once `enough()` holds.
+   * holds it, adopts what it stores, and returns null early once `enough()` holds. Notes
+   * whether a set newer than ours could still appear from elsewhere: without a lease (if
+   * anything is stored at all), or when the lease was taken over from a holder that let it
+   * run out (it may be paused with a granted set).
    */
   async #takeLease(enough: () => boolean): Promise<StorageLease | null> {
     if (this.#lease) return this.#lease; // kept since a store failed
     const leaser = this.handlers.find((h) => typeof h.acquireLease === "function");
+    this.#handover = !leaser && this.handlers.some((h) => typeof h.fetch === "function");
     if (!leaser) return null;
     const ttl = this.#config.leaseTtlMs;
     const waitMs = this.#config.grantTimeoutMs + ttl;
@@ -284,6 +313,7 @@ export class TokenKeeper {
         () => leaser.acquireLease!(ttl),
       );
       if (lease) {
+        this.#handover = lease.tookOver !== false;
         this.#hold(lease);
         return lease;
       }
@@ -389,18 +419,38 @@ export class TokenKeeper {
     }
   }
 
-  /** Revokes `set` at Monzo; an expired token is refreshed first, a dead one needs nothing. */
+  /**
+   * Revokes `set` at Monzo. A dead token needs nothing. An expired one is refreshed to revoke
+   * its successor. Only an answered failure while nothing changed is thrown (the logout can
+   * be tried again); once Monzo may have revoked or rotated the set, it is spent whatever
+   * happens next, and the caller writes the tombstone.
+   */
   async #revoke(set: Credentials): Promise<void> {
-    try {
-      await this.#config.revoke(set.accessToken);
-    } catch (error) {
-      if (!(error instanceof MonzoAuthenticationError) || error.status !== 401) throw error;
-      if (error.code !== EXPIRED || !set.refreshToken) return; // already dead
-      const granted = await this.#config.grant({
-        grant_type: "refresh_token",
-        refresh_token: set.refreshToken,
-      });
-      await this.#config.revoke(granted.accessToken);
+    let current = set;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.#config.revoke(current.accessToken);
+        return;
+      } catch (error) {
+        const unchanged = current === set;
+        if (!(error instanceof MonzoApiError)) return; // lost answer: it may be revoked
+        if (error.status !== 401) {
+          if (unchanged) throw error;
+          continue; // the successor is live: try again
+        }
+        if (error.code !== EXPIRED || !current.refreshToken) return; // already dead
+        try {
+          const granted = await this.#config.grant({
+            grant_type: "refresh_token",
+            refresh_token: current.refreshToken,
+          });
+          current = this.#newSet(granted, generationOf(current) + 1);
+        } catch (grantError) {
+          // Refused: spent. Lost answer: it may be rotated. Either way the tombstone ends it.
+          if (!(grantError instanceof MonzoApiError) || isRefused(grantError)) return;
+          if (unchanged) throw grantError; // answered without a rotation: nothing changed
+        }
+      }
     }
   }
 }

@@ -515,8 +515,10 @@ export class Authentication {
       }, idempotent);
       if (response.status < 400) return parseBody(response, label);
       const error = errorFromResponse(response, label, this.#secrets());
+      // A new token after a 401 is worth a try; a second new one too (the first may have been
+      // adopted from another instance and have expired by Monzo's clock, not ours).
       if (
-        attempt === 0 && used !== undefined && response.status === 401 &&
+        attempt < 2 && used !== undefined && response.status === 401 &&
         (await this.#tokens.recover(error, used))
       ) {
         continue;

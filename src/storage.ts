@@ -75,6 +75,13 @@ export interface Credentials {
  * ```
  */
 export interface StorageLease {
+  /**
+   * Optional: `true` when this lease replaced one whose time ran out unreleased (its holder
+   * crashed, or was paused and may still write), `false` when it was free. After such a
+   * takeover, a refused refresh token waits for the former holder's set to appear. Absent:
+   * unknown, taken as `true`.
+   */
+  readonly tookOver?: boolean;
   /** Gives the lease up so that another instance may take it. */
   release(): Promise<void>;
   /**
@@ -257,10 +264,12 @@ export class MemoryStorage extends Storage {
    */
   override acquireLease(ttlMs: number): Promise<StorageLease | null> {
     if (this.#lease && this.#lease.until > Date.now()) return Promise.resolve(null);
+    const tookOver = this.#lease !== null;
     const lease = { owner: Symbol("lease"), until: Date.now() + ttlMs };
     this.#lease = lease;
     const held = () => this.#lease?.owner === lease.owner;
     return Promise.resolve({
+      tookOver,
       release: () => {
         if (held()) this.#lease = null;
         return Promise.resolve();

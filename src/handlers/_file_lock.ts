@@ -30,6 +30,7 @@ export async function acquireFileLock(
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await createExclusive(lockPath, JSON.stringify(lease))) {
       return {
+        tookOver: attempt > 0,
         release: () => releaseFileLock(lockPath, lease.owner),
         renew: (ms) => renewFileLock(lockPath, lease.owner, ms),
       };

@@ -135,6 +135,7 @@ export class BunFileStorage extends Storage {
       () => acquireFileLock(`${this.#path}.lock`, ttlMs),
     );
     return lease && {
+      tookOver: lease.tookOver,
       release: () => guard(NAME, "release", () => lease.release()),
       renew: (ms: number) => guard(NAME, "renew", () => lease.renew!(ms)),
     };

@@ -210,6 +210,7 @@ export class DenoKvStorage extends Storage {
         .commit();
       return ok
         ? {
+          tookOver: current.versionstamp !== null,
           release: () => this.#release(lease.owner),
           renew: (ms: number) => this.#renew(lease.owner, ms),
         }
