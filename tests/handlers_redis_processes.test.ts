@@ -36,6 +36,8 @@ interface Child {
   fails: { line: string; phase: string }[];
   ready: Promise<void>;
   done: Promise<void>;
+  /** Its stderr so far. */
+  output(): string;
 }
 
 function startChild(kind: RedisClientKind, index: number, url: string, options: string): Child {
@@ -54,6 +56,7 @@ function startChild(kind: RedisClientKind, index: number, url: string, options: 
     process: child,
     oks: 0,
     fails: [],
+    output: () => output,
     ready: new Promise((resolve) => (markReady = resolve)),
     done: new Promise((resolve, reject) => {
       child.on("close", (code) => {
@@ -74,13 +77,39 @@ function startChild(kind: RedisClientKind, index: number, url: string, options: 
     }
   });
   child.stderr!.on("data", (chunk) => (output += chunk));
+  state.done.catch(() => {}); // awaited at the end; killed children must not be unhandled
   return state;
 }
+
+/** Set when the test ends, so that no wait outlives it. */
+let stopped = false;
 
 /** Resolves once every child has answered `count` more requests with ok. */
 async function progress(children: Child[], count: number): Promise<void> {
   const marks = children.map((child) => child.oks);
-  while (children.some((child, i) => child.oks < marks[i] + count)) await sleep(10);
+  while (!stopped && children.some((child, i) => child.oks < marks[i] + count)) await sleep(10);
+}
+
+/** What each child has said so far, for a failure message. */
+function status(children: Child[]): string {
+  return children.map((child) =>
+    `${child.name}: ${child.oks} ok, ${child.fails.length} failed` +
+    (child.fails.length ? ` (last: ${child.fails.at(-1)!.line})` : "") +
+    (child.process.exitCode !== null ? `, exited ${child.process.exitCode}` : "") +
+    (child.output() ? `, stderr: ${child.output().slice(-300)}` : "")
+  ).join("\n");
+}
+
+/** `within`, with the children's state in the message when it times out. */
+function watched<T>(
+  children: Child[],
+  ms: number,
+  label: string,
+  promise: Promise<T>,
+): Promise<T> {
+  return within(ms, label, promise).catch((error) => {
+    throw new Error(`${(error as Error).message}\n${status(children)}`);
+  });
 }
 
 describe("processes on Bun and Node share one login through Redis", {
@@ -109,14 +138,14 @@ describe("processes on Bun and Node share one login through Redis", {
           children.push(startChild(kind, i, server.url, options));
         }
       }
-      await within(60_000, "children ready", Promise.all(children.map((c) => c.ready)));
-      await within(30_000, "warm-up", progress(children, 3));
+      await watched(children, 60_000, "children ready", Promise.all(children.map((c) => c.ready)));
+      await watched(children, 30_000, "warm-up", progress(children, 3));
 
       for (let expiry = 1; expiry <= EXPIRIES; expiry++) {
         const grants = emulator.counters.grants.refresh_token;
         const generation = (await storage.fetch())!.generation!;
         emulator.advanceTime(tokens.expiresIn + 60);
-        await within(30_000, `expiry ${expiry}`, progress(children, 5));
+        await watched(children, 30_000, `expiry ${expiry}`, progress(children, 5));
         assert.equal(emulator.counters.grants.refresh_token, grants + 1, `expiry ${expiry}`);
         assert.equal(emulator.counters.refreshReuses, 0);
         assert.equal((await storage.fetch())!.generation, generation + 1);
@@ -129,17 +158,20 @@ describe("processes on Bun and Node share one login through Redis", {
       await server.kill();
       emulator.advanceTime(tokens.expiresIn + 60);
       const failsAt = children.map((child) => child.fails.length);
-      await within(
+      await watched(
+        children,
         30_000,
         "storage errors while Redis is down",
         (async () => {
-          while (children.some((child, i) => child.fails.length === failsAt[i])) await sleep(10);
+          while (!stopped && children.some((child, i) => child.fails.length === failsAt[i])) {
+            await sleep(10);
+          }
         })(),
       );
       assert.equal(emulator.counters.grants.refresh_token, grants, "no grant without the lease");
       phase = "recovering";
       await server.restart();
-      await within(30_000, "recovery", progress(children, 5));
+      await watched(children, 30_000, "recovery", progress(children, 5));
       phase = "up";
       assert.equal(emulator.counters.grants.refresh_token, grants + 1);
       assert.equal(emulator.counters.refreshReuses, 0);
@@ -150,9 +182,9 @@ describe("processes on Bun and Node share one login through Redis", {
       assert.equal(afterRestart.generation, beforeKill.generation! + 1, "no login lost");
       assert.equal(emulator.tokenStatus(afterRestart.accessToken), "active");
 
-      await within(30_000, "after the restart", progress(children, 3));
+      await watched(children, 30_000, "after the restart", progress(children, 3));
       for (const child of children) child.process.stdin!.write("stop\n");
-      await within(30_000, "children done", Promise.all(children.map((c) => c.done)));
+      await watched(children, 30_000, "children done", Promise.all(children.map((c) => c.done)));
 
       const fails = children.flatMap((child) =>
         child.fails.map((fail) => ({ ...fail, child: child.name }))
@@ -177,6 +209,7 @@ describe("processes on Bun and Node share one login through Redis", {
           `MonzoStorageError while down or reconnecting ${fails.length}`,
       );
     } finally {
+      stopped = true;
       for (const child of children) {
         if (child.process.exitCode === null) child.process.kill("SIGKILL");
       }
