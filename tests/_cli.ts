@@ -1,8 +1,10 @@
 // Runs the CLI (src/cli/mod.ts) as a child process of the runtime running the tests: `deno
 // run -A`, `bun`, or `node --import tsx`. Its environment has no MONZO_* variables and a
-// temporary XDG_CONFIG_HOME, so no test reads or writes a real login.
+// temporary XDG_CONFIG_HOME of this test process's own, so no test reads or writes a real
+// login (or another test file's emulator).
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,6 +14,8 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const entry = join(root, "src", "cli", "mod.ts");
+const configHome = mkdtempSync(join(tmpdir(), "monzo-cli-config-"));
+process.once("exit", () => rmSync(configHome, { recursive: true, force: true }));
 
 /** A running CLI: its output so far, a way to wait for a line, and its exit code. */
 export interface CliProcess {
@@ -49,7 +53,7 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliP
   );
   const child = spawn(process.execPath, [...runtime, ...args], {
     cwd: root,
-    env: { ...base, NO_COLOR: "1", XDG_CONFIG_HOME: join(tmpdir(), "monzo-cli-none"), ...env },
+    env: { ...base, NO_COLOR: "1", XDG_CONFIG_HOME: configHome, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -112,7 +112,10 @@ describe("data commands", () => {
     const since = new Date(Date.now() - 60 * 86_400_000).toISOString();
     const expected = [];
     for await (
-      const tx of monzo.transactions.iterate(served.emulator.accounts.current, { since })
+      const tx of monzo.transactions.iterate(served.emulator.accounts.current, {
+        since,
+        expandMerchant: true,
+      })
     ) {
       expected.push(tx);
     }
@@ -126,20 +129,26 @@ describe("data commands", () => {
     assert.deepEqual(rows[0], [
       "created",
       "id",
-      "description",
+      "name",
       "category",
       "amount",
       "currency",
       "status",
+      "description",
     ]);
-    const cafe = rows.find((row) => row[2].startsWith("Caffè"))!;
-    assert.deepEqual(cafe.slice(2), [
-      'Caffè "Nero", Soho\nTill 2',
+    const cafe = rows.find((row) => row[7].startsWith("Caffè"))!;
+    assert.deepEqual(cafe.slice(3), [
       "general",
       "-12.34",
       "GBP",
       "pending",
+      'Caffè "Nero", Soho\nTill 2',
     ]);
+    // Merchant names, as the app and the demo show them, rather than card descriptors.
+    const card = expected.find((tx) => tx.merchant && typeof tx.merchant === "object")!;
+    const cardRow = rows.find((row) => row[1] === card.id)!;
+    assert.equal(cardRow[2], (card.merchant as { name: string }).name);
+    assert.equal(cardRow[7], card.description);
     assert.ok(Math.abs(rows.length - 1 - expected.length) <= 1, "same window, to the second");
 
     const day = expected[0].created.slice(0, 10);
@@ -175,12 +184,93 @@ describe("data commands", () => {
     assert.equal(old.code, 1);
     assert.match(old.stderr, /only lists the last 90 days/);
 
-    for (
-      const args of [["transactions", "--since", "last week"], ["accounts", "--format", "xml"]]
-    ) {
+    const usage: [string[], RegExp][] = [
+      [["transactions", "--since", "last week"], /--since is not a time/],
+      [["accounts", "--format", "xml"], /--format must be/],
+      [["transactions", "--since", "2026-02-30"], /--since is not a date on the calendar/],
+      [["transactions", "--before", "2025-13-01"], /--before is not a date on the calendar/],
+      [["transactions", "--since", "99999999999d"], /--since reaches back more than 36500 days/],
+      [["transactions", "--since", "1999-01-01"], /--since is before Monzo existed/],
+      [["transactions", "--since", "10d", "--before", "20d"], /--before must be later/],
+      [["balance", "--account", "savings!"], /--account must be an account id \(acc_…\) or a type/],
+    ];
+    for (const [args, message] of usage) {
       const result = await runCli([...args, "--credentials", file]);
       assert.equal(result.code, 2, args.join(" "));
-      assert.match(result.stderr, /--since must be|--format must be/);
+      assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stderr, /Invalid time value/);
     }
+  });
+
+  test("--account takes a type: current, joint, or Monzo's own names", async () => {
+    const joint = served.emulator.accounts.joint;
+    const byId = JSON.parse((await cli("balance", "--account", joint, "--format", "json")).stdout);
+    for (const type of ["joint", "uk_retail_joint"]) {
+      const csv = parseCsv((await cli("balance", "--account", type, "--format", "csv")).stdout);
+      assert.equal(csv[1][0], joint, type);
+      assert.equal(Number(csv[1][1]), byId.balance / 100);
+    }
+    const none = await runCli(["pots", "--account", "business", "--credentials", file], {
+      MONZO_API_URL: served.url,
+    });
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no open uk_business account\. Run `monzo accounts`/);
+  });
+
+  test("--version prints the package's version", async () => {
+    const { version } = JSON.parse(await readFile("deno.json", "utf8"));
+    for (const flag of ["--version", "-V"]) {
+      const result = await runCli([flag]);
+      assert.equal(result.code, 0);
+      assert.equal(result.stdout, `monzo ${version}\n`);
+    }
+  });
+
+  test("status, then logout: revoked at Monzo and forgotten here; errors in plain words", async () => {
+    const env = { MONZO_API_URL: served.url };
+    const shown = await runCli(["status", "--credentials", file], env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(
+      shown.stdout,
+      new RegExp(`^Login: +${file.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&")}$`, "m"),
+    );
+    assert.match(shown.stdout, new RegExp(`^API: +${served.url}$`, "m"));
+    assert.match(
+      shown.stdout,
+      /^Access token: +expires \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(in \d+ h\)/m,
+    );
+    assert.match(shown.stdout, /^Accounts: +current acc_\w+, joint acc_\w+$/m);
+    assert.match(shown.stdout, /^Approval: +approved in the Monzo app$/m);
+
+    const saved = JSON.parse(await readFile(file, "utf8"));
+    const out = await runCli(["logout", "--credentials", file], env);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stderr, /Revoked the login at Monzo; deleted /);
+    assert.equal(served.emulator.tokenStatus(saved.accessToken), "revoked");
+    await assert.rejects(readFile(file, "utf8"), { code: "ENOENT" });
+    const after = await runCli(["status", "--credentials", file], env);
+    assert.equal(after.code, 1);
+    assert.match(after.stderr, /Not logged in/);
+  });
+
+  test("an ended login reads as a plain sentence with the next step", async () => {
+    const tokens = served.emulator.login();
+    const ended = join(dir.path, "ended.json");
+    await new BunFileStorage(ended).store(
+      {
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        expiry: tokens.expiry,
+        clientId: served.emulator.client.id,
+        clientSecret: served.emulator.client.secret,
+      } as Parameters<BunFileStorage["store"]>[0],
+    );
+    served.emulator.login(); // a newer login evicts it
+    const result = await runCli(["whoami", "--credentials", ended], {
+      MONZO_API_URL: served.url,
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /The saved login no longer works .* run `monzo login`/);
+    assert.doesNotMatch(result.stderr, /unauthorized|bad_access_token|GET \//);
   });
 });

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatAmount, render, toCsv, toTable } from "../src/cli/_format.ts";
+import { formatAmount, printable, render, toCsv, toTable } from "../src/cli/_format.ts";
 
 const columns = [{ header: "name" }, { header: "amount", right: true }];
 
@@ -50,4 +50,42 @@ test("amounts are exact, in the currency's own decimals", () => {
   assert.equal(formatAmount(1234, "BHD"), "1.234");
   assert.equal(formatAmount(250, "XXXX"), "2.50");
   assert.equal(formatAmount(0, "GBP"), "0.00");
+});
+
+test("CSV escapes cells a spreadsheet would run as formulas, as csv-stringify does", () => {
+  const csv = toCsv([{ header: "description" }, { header: "amount", right: true }], [
+    ['=HYPERLINK("http://evil.example","Refund")', "-3.50"],
+    ["+cmd|' /C calc'!A0", "12.00"],
+    ["@SUM(1+1)", "-0.01"],
+    ["-2+3", "0"],
+    ["\tTab", "1"],
+    ["＝1+1", "1"],
+    ["Tesco", "-42"],
+  ]);
+  const cells = csv.split("\r\n").slice(1, -1).map((line) => line.slice(0, line.lastIndexOf(",")));
+  assert.deepEqual(cells, [
+    `"'=HYPERLINK(""http://evil.example"",""Refund"")"`,
+    `'+cmd|' /C calc'!A0`,
+    `'@SUM(1+1)`,
+    `'-2+3`,
+    `'\tTab`,
+    `'＝1+1`,
+    "Tesco",
+  ]);
+  assert.match(csv, /,-3\.50\r\n/, "amounts stay numbers");
+  assert.match(csv, /,-42\r\n/);
+});
+
+test("no control or bidi character reaches the terminal, in any format", () => {
+  const evil = "Refund\x1b]8;;http://evil.example\x07here\x1b[2J \u202Egnp.exe\u2066x\u2069";
+  const columns = [{ header: "description" }];
+  const table = toTable(columns, [[evil]]);
+  const csv = toCsv(columns, [[evil]]);
+  const json = render({ json: [{ description: evil }], columns, rows: [] }, "json");
+  for (const output of [table, csv, json]) {
+    assert.doesNotMatch(output, /[\x1b\x07\u202e\u2066\u2069]/u, output);
+  }
+  assert.match(table, /Refund ]8;;http:\/\/evil\.example here \[2J  gnp\.exe x/);
+  assert.equal(JSON.parse(json)[0].description, evil, "JSON keeps the data, escaped");
+  assert.equal(printable("a\u202eb\nc", { keepLines: true }), "ab\nc");
 });

@@ -2,7 +2,7 @@
 // (consent form) and the Monzo app (approval), and every clear error is checked.
 
 import assert from "node:assert/strict";
-import { readFile, stat } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
@@ -58,13 +58,13 @@ describe("login", () => {
     assert.match(cli.stderr(), /Approved\. For the next 5 minutes/);
     if (process.platform !== "win32") assert.equal((await stat(file)).mode & 0o777, 0o600);
     const saved = JSON.parse(await readFile(file, "utf8"));
-    assert.deepEqual(Object.keys(saved).sort(), [
-      "accessToken",
-      "clientId",
-      "clientSecret",
-      "expiry",
-      "refreshToken",
-    ]);
+    for (const key of ["accessToken", "clientId", "clientSecret", "expiry", "refreshToken"]) {
+      assert.ok(key in saved, key);
+    }
+    const record = JSON.parse(
+      await readFile(join(dir.path, "nested", "credentials.api.json"), "utf8"),
+    );
+    assert.deepEqual(record, { api: "emulator" }, "the login records which API it belongs to");
     assert.match(saved.clientId, /^oauth2client_/);
     assert.ok(saved.expiry > Date.now() / 1000 + 3600);
     for (const secret of [saved.accessToken, saved.refreshToken, saved.clientSecret]) {
@@ -77,18 +77,37 @@ describe("login", () => {
     const cli = await startLogin(file);
     await consent(cli, "deny");
     assert.equal(await cli.exited, 1);
-    assert.match(cli.stderr(), /Monzo did not grant access \(access_denied\)/);
+    assert.match(cli.stderr(), /Access was not allowed on Monzo's page\. Nothing was saved/);
     await assert.rejects(stat(file), { code: "ENOENT" });
   });
 
-  test("a callback with another state is refused before the code is exchanged", async () => {
+  test("a forged callback (another state) is ignored, and the real one still logs in", async () => {
     const file = join(dir.path, "forged.json");
-    const cli = await startLogin(file);
+    const cli = await startLogin(file, ["--timeout", "30"]);
     await cli.waitForStderr(URL_PATTERN);
-    await (await fetch(`${cli.redirectUrl}?code=stolen&state=forged`)).text();
-    assert.equal(await cli.exited, 1);
-    assert.match(cli.stderr(), /state returned by Monzo does not match/);
+    for (const query of ["code=stolen&state=forged", "error=access_denied&state=", "code=x"]) {
+      const forged = await fetch(`${cli.redirectUrl}?${query}`);
+      assert.equal(forged.status, 400, query);
+      assert.match(await forged.text(), /does not belong to the login running in your terminal/);
+    }
     await assert.rejects(stat(file), { code: "ENOENT" });
+    const emulatorUrl = await consent(cli, "allow");
+    await cli.waitForStderr(/Now allow access in the Monzo app/);
+    await (await fetch(`${emulatorUrl}/_emulator/approve`, { method: "POST" })).body?.cancel();
+    assert.equal(await cli.exited, 0, cli.stderr());
+    assert.ok((await stat(file)).isFile());
+  });
+
+  test("a config directory others can write to is made private first", {
+    skip: process.platform === "win32",
+  }, async () => {
+    const shared = join(dir.path, "shared");
+    await mkdir(shared);
+    await chmod(shared, 0o777);
+    const cli = await startLogin(join(shared, "credentials.json"), ["--timeout", "1"]);
+    assert.equal(await cli.exited, 1);
+    assert.match(cli.stderr(), /could be written by other users \(mode 777\): changed it to 700/);
+    assert.equal((await stat(shared)).mode & 0o777, 0o700);
   });
 
   test("no browser coming back is a timeout", async () => {
@@ -141,7 +160,9 @@ describe("login", () => {
       [["login", "--redirect-url", "https://example.com/cb"], /--redirect-url must be an http/],
       [["login", "--timeout", "soon"], /--timeout must be a positive number/],
       [["login", "--port", "1"], /Unknown option '--port'/],
-      [["logout"], /Unknown command "logout"/],
+      [["logni"], /Unknown command "logni"\. Did you mean `monzo login`\?/],
+      [["transactoins"], /Did you mean `monzo transactions`\?/],
+      [["frobnicate"], /Unknown command "frobnicate"\. Run `monzo --help`/],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args);

@@ -81,8 +81,8 @@ export function programHelp(specs: CommandSpec[]): string {
     "Commands:",
     ...columns(specs.map((spec) => [spec.name, spec.summary])),
     "",
-    `Run \`${PROGRAM} <command> --help\` for a command's options. Exit codes: 0 done, 1 failed,`,
-    "2 bad usage.",
+    `Run \`${PROGRAM} <command> --help\` for a command's options; \`${PROGRAM} --version\` prints`,
+    "the version. Exit codes: 0 done, 1 failed, 2 bad usage.",
     "",
   ].join("\n");
 }
@@ -106,4 +106,35 @@ function wrap(text: string, room: number): string[] {
     else lines[lines.length - 1] = last ? `${last} ${word}` : word;
   }
   return lines;
+}
+
+/** The name in `names` closest to a mistyped `name` (at most 2 edits away), if any. */
+export function closest(name: string, names: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of names) {
+    const distance = editDistance(name.toLowerCase(), candidate);
+    if (distance < bestDistance || (candidate.startsWith(name) && name.length >= 3)) {
+      best = candidate;
+      bestDistance = Math.min(distance, bestDistance);
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        previous[j] + 1,
+        row[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length];
 }

@@ -1,13 +1,18 @@
 // The loopback server that receives the browser back from Monzo's authorisation page
-// (node:http, which Deno, Bun and Node all provide).
+// (node:http, which Deno, Bun and Node all provide). Any web page can make the browser request
+// a loopback URL (an <img>), so only the request carrying this login's state counts: others are
+// answered and ignored, and the server keeps listening until the right one or the timeout.
 
 import { createServer } from "node:http";
 import { CliError } from "./_errors.ts";
 
 /** A listening redirect URL. */
 export interface CallbackServer {
-  /** The query of the first request to the redirect URL's path, or a timeout error. */
-  wait(timeoutMs: number): Promise<URLSearchParams>;
+  /**
+   * The query of the first request to the redirect URL's path whose `state` is `state`, or
+   * a timeout error.
+   */
+  wait(state: string, timeoutMs: number): Promise<URLSearchParams>;
   /** Stops listening. */
   close(): Promise<void>;
 }
@@ -18,6 +23,7 @@ const PAGE_STYLE = "font-family:system-ui,sans-serif;max-width:32rem;margin:4rem
 export async function listenForCallback(redirect: URL): Promise<CallbackServer> {
   let deliver: (params: URLSearchParams) => void = () => {};
   const received = new Promise<URLSearchParams>((resolve) => (deliver = resolve));
+  let expected: string | undefined;
   let answered = false;
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", redirect);
@@ -26,11 +32,15 @@ export async function listenForCallback(redirect: URL): Promise<CallbackServer> 
       response.writeHead(404, { "Content-Type": "text/plain" }).end("Not found");
       return;
     }
-    const first = !answered;
-    answered = true;
-    response.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(
+    const ours = expected !== undefined && url.searchParams.get("state") === expected;
+    const first = ours && !answered;
+    if (first) answered = true;
+    response.writeHead(ours ? 200 : 400, { "Content-Type": "text/html; charset=utf-8" }).end(
       page(
-        !first
+        !ours
+          ? "This link does not belong to the login running in your terminal, so it was " +
+            "ignored. Use the tab that Monzo sent back."
+          : !first
           ? "This login was already handled. Go back to the terminal."
           : url.searchParams.has("error")
           ? "Access was not granted. Go back to the terminal."
@@ -51,7 +61,8 @@ export async function listenForCallback(redirect: URL): Promise<CallbackServer> 
     throw listenError(error, redirect, port);
   });
   return {
-    async wait(timeoutMs) {
+    async wait(state, timeoutMs) {
+      expected = state;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(

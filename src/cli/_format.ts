@@ -1,5 +1,7 @@
 // Output of the data commands: an aligned table, JSON (the API's own objects), or CSV
-// (RFC 4180: CRLF line ends, fields with commas, quotes or line breaks quoted).
+// (RFC 4180: CRLF line ends, fields with commas, quotes or line breaks quoted). Text from the
+// API (a transfer's reference is chosen by whoever sent it) never reaches the terminal with
+// control or bidi characters, and never starts a CSV cell as a spreadsheet formula.
 
 import type { OptionSpec, Values } from "./_args.ts";
 import { UsageError } from "./_errors.ts";
@@ -41,9 +43,28 @@ export function parseFormat(values: Values): Format {
   return value as Format;
 }
 
+/** Control characters (C0, DEL, C1), and the bidi marks, embeddings, overrides and isolates. */
+const UNSAFE = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+const UNSAFE_BUT_LINES = /(?![\t\n\r])[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * Text safe to print on a terminal: no escape sequences (ESC, OSC), no bidi overrides that
+ * reorder what is shown. Line breaks and tabs are kept when `keepLines` is set, else they
+ * become spaces like the rest.
+ */
+export function printable(text: string, options: { keepLines?: boolean } = {}): string {
+  return options.keepLines ? text.replace(UNSAFE_BUT_LINES, "") : text.replace(UNSAFE, " ");
+}
+
 /** Renders an output in a format, ending with a line break. */
 export function render(output: Output, format: Format): string {
-  if (format === "json") return `${JSON.stringify(output.json, null, 2)}\n`;
+  if (format === "json") {
+    // JSON.stringify escapes control characters; bidi marks are escaped too (same data).
+    return `${JSON.stringify(output.json, null, 2)}\n`.replace(
+      /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+      (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  }
   if (format === "csv") return toCsv(output.columns, output.rows);
   return toTable(output.columns, output.rows);
 }
@@ -61,7 +82,7 @@ export function toCsv(columns: Column[], rows: Cell[][]): string {
  * characters (line breaks, tabs, escapes) print as spaces, so one row stays one line.
  */
 export function toTable(columns: Column[], rows: Cell[][]): string {
-  const cells = rows.map((row) => row.map((cell) => text(cell).replace(/\p{Cc}/gu, " ")));
+  const cells = rows.map((row) => row.map((cell) => printable(text(cell))));
   const widths = columns.map((column, i) =>
     Math.max(column.header.length, ...cells.map((row) => row[i].length))
   );
@@ -97,6 +118,14 @@ function text(cell: Cell): string {
   return cell === null || cell === undefined ? "" : String(cell);
 }
 
-function csvField(value: string): string {
+/** Cells a spreadsheet would run as a formula: `=`, `+`, `-`, `@`, tab, CR, and their full-width forms. */
+const FORMULA = /^[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]/;
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+function csvField(cell: string): string {
+  let value = printable(cell, { keepLines: true });
+  // As csv-stringify's escape_formulas: a leading quote makes it text. Plain numbers (the
+  // amounts, -3.50) cannot be formulas and stay numbers.
+  if (FORMULA.test(value) && !NUMBER.test(value)) value = `'${value}`;
   return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

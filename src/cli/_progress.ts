@@ -1,30 +1,44 @@
-// A progress indicator on stderr while something slow happens: a spinner on a terminal, a
-// growing dotted line otherwise (logs, CI, pipes).
+// A progress indicator on stderr while something slow happens: a spinner on one line of a
+// terminal (cut to its width, so it never wraps and scrolls what was printed above away), a
+// growing dotted line otherwise (logs, CI, pipes, very narrow terminals).
 
 import process from "node:process";
 
 const FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
+/** Narrower than this, the spinner would say nothing useful: dots instead. */
+const MIN_COLUMNS = 30;
+
+/** Where progress goes: stderr, or a stand-in in tests. */
+export interface ProgressStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(text: string): unknown;
+}
 
 /** Runs `task` while showing `message` and the seconds elapsed, then clears the spinner. */
-export async function withProgress<T>(message: string, task: () => Promise<T>): Promise<T> {
-  const stream = process.stderr;
+export async function withProgress<T>(
+  message: string,
+  task: () => Promise<T>,
+  stream: ProgressStream = process.stderr,
+): Promise<T> {
   const started = Date.now();
+  const spin = stream.isTTY === true && (stream.columns ?? 80) >= MIN_COLUMNS;
   let frame = 0;
-  const tick = stream.isTTY
-    ? () =>
-      stream.write(
-        `\r${FRAMES[frame++ % FRAMES.length]} ${message} ${
-          Math.floor((Date.now() - started) / 1000)
-        } s`,
-      )
+  const tick = spin
+    ? () => {
+      const seconds = ` ${Math.floor((Date.now() - started) / 1000)} s`;
+      const room = (stream.columns ?? 80) - 3 - seconds.length; // frame, space, last column
+      const text = message.length > room ? `${message.slice(0, room - 1)}…` : message;
+      stream.write(`\r${FRAMES[frame++ % FRAMES.length]} ${text}${seconds}\x1b[K`);
+    }
     : () => stream.write(".");
-  if (stream.isTTY) tick();
+  if (spin) tick();
   else stream.write(message);
-  const timer = setInterval(tick, stream.isTTY ? 100 : 1000);
+  const timer = setInterval(tick, spin ? 100 : 1000);
   try {
     return await task();
   } finally {
     clearInterval(timer);
-    stream.write(stream.isTTY ? "\r\x1b[K" : "\n");
+    stream.write(spin ? "\r\x1b[K" : "\n");
   }
 }

@@ -13,8 +13,10 @@
  * page, checks the returned state, exchanges the code, saves the credentials to
  * `~/.config/monzo-api/credentials.json` (mode 0600; `--credentials` or `$MONZO_CREDENTIALS`
  * to change it) and waits until you allow access in the Monzo app. The other commands read
- * that file and write refreshed tokens back to it. `login --emulator` rehearses the whole
- * flow against a local emulator. Tokens and the client secret are never printed.
+ * that file and write refreshed tokens back to it. `status` shows where the login stands and
+ * `logout` revokes and deletes it. To rehearse offline with made-up data: `monzo emulator`
+ * serves a local emulator, `monzo login --emulator` logs in to it, and the other commands then
+ * use it too. Tokens and the client secret are never printed.
  *
  * Install it as a command with `deno install -g -A -n monzo jsr:@monzo-api/client/cli`.
  * It also runs under Bun and Node (it needs only web standards and `node:` modules).
@@ -33,12 +35,17 @@
 import { realpathSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { type Command, commandHelp, parseCommand, PROGRAM, programHelp } from "./_args.ts";
+import { logout, status } from "./_account_commands.ts";
+import { closest, type Command, commandHelp, parseCommand, PROGRAM, programHelp } from "./_args.ts";
 import { dataCommands } from "./_commands.ts";
+import { emulatorCommand } from "./_emulator.ts";
 import { explain, UsageError } from "./_errors.ts";
+import { beforeExit } from "./_exit.ts";
+import { printable } from "./_format.ts";
 import { login } from "./_login.ts";
+import { VERSION } from "./_version.ts";
 
-const COMMANDS: Command[] = [login, ...dataCommands];
+const COMMANDS: Command[] = [login, status, logout, ...dataCommands, emulatorCommand];
 
 /**
  * Runs one command and returns its exit code (0 done, 1 failed, 2 bad usage). Output goes
@@ -56,6 +63,14 @@ const COMMANDS: Command[] = [login, ...dataCommands];
  * @returns The exit code.
  */
 export async function main(args: string[]): Promise<number> {
+  const code = await run(args);
+  // Whatever happened, the logins in memory are settled before the exit.
+  const problems = await beforeExit();
+  for (const problem of problems) process.stderr.write(`Error: ${printable(problem)}\n`);
+  return problems.length > 0 && code === 0 ? 1 : code;
+}
+
+async function run(args: string[]): Promise<number> {
   const [name, ...rest] = args;
   try {
     const help = programHelp(COMMANDS.map((command) => command.spec));
@@ -67,8 +82,18 @@ export async function main(args: string[]): Promise<number> {
       process.stdout.write(help);
       return 0;
     }
+    if (name === "--version" || name === "-V" || name === "version") {
+      process.stdout.write(`${PROGRAM} ${VERSION}\n`);
+      return 0;
+    }
     const command = COMMANDS.find((candidate) => candidate.spec.name === name);
-    if (!command) throw new UsageError(`Unknown command "${name}". Run \`${PROGRAM} --help\`.`);
+    if (!command) {
+      const guess = closest(name, COMMANDS.map((candidate) => candidate.spec.name));
+      throw new UsageError(
+        `Unknown command "${name}".${guess ? ` Did you mean \`${PROGRAM} ${guess}\`?` : ""} ` +
+          `Run \`${PROGRAM} --help\` for the list.`,
+      );
+    }
     const values = parseCommand(command.spec, rest);
     if (values.help) {
       process.stdout.write(commandHelp(command.spec));
@@ -78,7 +103,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const { message, exitCode } = explain(error);
-    process.stderr.write(`Error: ${message}\n`);
+    process.stderr.write(`Error: ${printable(message, { keepLines: true })}\n`);
     return exitCode;
   }
 }

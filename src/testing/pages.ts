@@ -43,9 +43,7 @@ export function errorPage(message: string): Response {
 
 /** The emulated in-app approval: how many logins wait, and a button that approves them. */
 export function approvalPage(user: User, pending: number, approved?: number): Response {
-  const done = approved === undefined
-    ? ""
-    : `<p id="result">Approved ${logins(approved)}.</p>`;
+  const done = approved === undefined ? "" : `<p id="result">Approved ${logins(approved)}.</p>`;
   return page(
     "Approve in the Monzo app",
     `<h1>Monzo app: ${escape(user.name)}</h1>${done}

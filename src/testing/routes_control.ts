@@ -1,11 +1,34 @@
 // JSON controls under /_emulator/, for tests in another process or a browser. Never on API paths.
-import { ApiError } from "./_errors.ts";
+import { ApiError, badParam } from "./_errors.ts";
+import { MAP_LIMIT } from "./_limits.ts";
+import { httpUrl } from "./_params.ts";
 import type { Call, Router } from "./router.ts";
 import { renderTransaction } from "./transactions.ts";
 import type { EmulatorTransactionInput } from "./types.ts";
 
-/** Registers `/_emulator/approve`, `/_emulator/advance`, `/_emulator/transactions`, `/_emulator/counters`. */
+/**
+ * Registers `/_emulator/approve`, `/_emulator/advance`, `/_emulator/transactions`,
+ * `/_emulator/clients` and `/_emulator/counters`.
+ */
 export function controlRoutes(router: Router): void {
+  // A client whose redirect URI is the given one (an existing one when there is), for a
+  // login from another process: `{redirect_uri}` gives `{client_id, client_secret}`.
+  router.open("POST", "/_emulator/clients", (call) => {
+    const uri = input(call).redirect_uri;
+    if (typeof uri !== "string" || !httpUrl(uri)) {
+      throw badParam("redirect_uri", "must be an absolute http(s) URL");
+    }
+    const { clients } = call.state;
+    let client = [...clients.values()].find((c) => c.confidential && c.redirectUris.includes(uri));
+    if (!client) {
+      if (clients.size >= MAP_LIMIT) {
+        throw new ApiError("bad_request.too_many_clients", "Too many clients");
+      }
+      client = call.state.addClient({ redirectUris: [uri] });
+    }
+    return call.c.json({ client_id: client.id, client_secret: client.secret });
+  });
+
   router.open("POST", "/_emulator/approve", (call) => {
     const body = input(call);
     const target = body.access_token ?? body.user_id;

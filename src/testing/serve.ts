@@ -166,9 +166,7 @@ async function respond(
   }
   const method = req.method ?? "GET";
   // Read as the handler pulls (a refused body is not buffered), and stopped when it cancels.
-  const body = method === "GET" || method === "HEAD"
-    ? undefined
-    : toWeb(req);
+  const body = method === "GET" || method === "HEAD" ? undefined : toWeb(req);
   const init = { method, headers, body, signal: aborted.signal, duplex: "half" };
   let response: Response;
   try {
