@@ -1,4 +1,5 @@
-// Noticing refreshed tokens, in Bun: `bun examples/bun.ts`.
+// Noticing refreshed tokens, in Bun: `npx bun examples/bun.ts` after `npm ci` (which installs
+// Bun), or `bun examples/bun.ts` with Bun on your PATH.
 //
 // Monzo's refresh tokens work once, so every new token set must be saved before the old one
 // is lost. There are two ways to notice one:

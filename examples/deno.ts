@@ -1,4 +1,5 @@
-// Noticing refreshed tokens, in Deno: `deno run -A examples/deno.ts`.
+// Noticing refreshed tokens, in Deno: `npx deno run -A examples/deno.ts` after `npm ci` (which installs
+// Deno), or `deno run -A examples/deno.ts` with Deno on your PATH.
 //
 // Monzo's refresh tokens work once, so every new token set must be saved before the old one
 // is lost. There are two ways to notice one:

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -38,20 +38,30 @@ function checkOutput(output: string, storage: string): void {
 const deno = "node_modules/.bin/deno";
 const bun = "node_modules/.bin/bun";
 
-test("examples/deno.ts reports the refresh both ways", {
+/** The command an example's first line tells to run (`npx deno run -A …`), as argv. */
+async function headerCommand(path: string): Promise<string[]> {
+  const first = (await readFile(path, "utf8")).split("\n")[0];
+  const command = /`(npx [^`]+)`/.exec(first)?.[1];
+  assert.ok(command, `${path} does not say how to run it with npx: ${first}`);
+  return command.split(" ");
+}
+
+test("examples/deno.ts reports the refresh both ways, run as its first line says", {
   skip: existsSync(deno) ? false : `${deno} is missing (npm ci)`,
   timeout: 60_000,
 }, async () => {
-  const { code, output } = await run(deno, ["run", "-A", "examples/deno.ts"]);
+  const [npx, ...args] = await headerCommand("examples/deno.ts");
+  const { code, output } = await run(npx, args);
   assert.equal(code, 0, output);
   checkOutput(output, "DenoKvStorage");
 });
 
-test("examples/bun.ts reports the refresh both ways", {
+test("examples/bun.ts reports the refresh both ways, run as its first line says", {
   skip: existsSync(bun) ? false : `${bun} is missing (npm ci)`,
   timeout: 60_000,
 }, async () => {
-  const { code, output } = await run(bun, ["examples/bun.ts"]);
+  const [npx, ...args] = await headerCommand("examples/bun.ts");
+  const { code, output } = await run(npx, args);
   assert.equal(code, 0, output);
   checkOutput(output, "BunFileStorage");
   assert.match(output, /^Bun \d+\.\d+/m);
