@@ -386,6 +386,47 @@ describe("login safety: the eleven reproduced defects of issue 8", () => {
     }
   });
 
+  test("defect 5 (a logout that loses its lease): no newer set survives the logout", async () => {
+    const world = await setup();
+    try {
+      const shared = new MemoryStorage(world.first);
+      // A's heartbeat never gets through (A is as good as paused), so its lease runs out
+      // while its revoke is slow; B takes the lease over and rotates the login meanwhile.
+      const a = await Authentication.fromStorage({
+        store: (credentials: Credentials) => shared.store(credentials),
+        fetch: () => shared.fetch(),
+        storeIf: (credentials: Credentials, expected: number | null) =>
+          shared.storeIf(credentials, expected),
+        acquireLease: async (ttlMs: number) => {
+          const lease = await shared.acquireLease(ttlMs);
+          return lease && { release: () => lease.release(), renew: () => new Promise(() => {}) };
+        },
+      } as Storage, world.options());
+      const b = await Authentication.fromStorage(shared, world.options());
+      world.emulator.injectFault({ path: "/oauth2/logout", delayMs: 900 });
+      const logout = outcome(() => a.logout());
+      while (!world.emulator.requests.some((r) => r.path === "/oauth2/logout")) await sleep(2);
+      await sleep(TIMING.leaseTtlMs + 100);
+      const rotated = await b.refreshAccessToken();
+      await logout;
+      const stored = await shared.fetch();
+      if (stored?.loggedOut) {
+        assert.notEqual(
+          world.emulator.tokenStatus(rotated.accessToken),
+          "active",
+          "the tombstone buries a set that is still active at Monzo",
+        );
+        const after = await outcome(() => b.request("GET", "/ping/whoami"));
+        assert.ok(!after.ok && isReauth(after.error), "B still works after the logout");
+      } else {
+        // The logout gave way to the newer set: then that set must be the stored one.
+        await assertNewest(world.emulator, shared, [b]);
+      }
+    } finally {
+      await world.close();
+    }
+  });
+
   test("defect 6: a request in flight during this instance's own refresh is retried, not failed", async () => {
     const world = await setup();
     try {
@@ -644,7 +685,8 @@ async function stoppedHolder(kind: string): Promise<void> {
     process.kill(a.child.pid!, "SIGCONT");
     const replies = await within(30_000, "the children", Promise.all([first, second]));
     const brief = replies.map((r) => r?.ok ? "ok" : `${r?.error?.name}(${r?.error?.code})`);
-    const seen = `A ${brief[0]}, B ${brief[1]}; grants ${emulator.counters.grants.refresh_token}, ` +
+    const seen =
+      `A ${brief[0]}, B ${brief[1]}; grants ${emulator.counters.grants.refresh_token}, ` +
       `reuses ${emulator.counters.refreshReuses}`;
     for (const reply of replies) assert.ok(reply?.ok, seen);
     const read = await openStorage(kind, path);
