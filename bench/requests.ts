@@ -3,6 +3,9 @@
 // replays recorded bodies (bench/_static.ts), so that only the clients differ.
 // - balance: `balance.get` vs `getBalance` vs raw, per request.
 // - page: `transactions.list` (100 with merchants) vs `getTransactions` vs raw, per request.
+// - layers: where the time of `balance.get` goes: raw; raw with an AbortSignal (what any
+//   timeout costs); `send` (the transport: timeout, retry loop, body read); the authorised
+//   request (`auth.request`); the endpoint (`balance.get`, its checks).
 // - iterate: `transactions.iterate` over the server's pages vs a raw pager (fetch +
 //   JSON.parse, the next page after the last id): throughput, raw time / client time.
 // Rounds interleave the sides in chunks, rotating who goes first; figures are medians of the
@@ -14,6 +17,7 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { MonzoAPI } from "@otters/monzo";
 import type * as Library from "../mod.ts";
+import type * as Transport from "../src/http.ts";
 import { envNumber, median, report } from "./_stats.ts";
 
 interface StaticInfo {
@@ -24,26 +28,23 @@ interface StaticInfo {
 
 /** Scales every figure: cycles of balance and page, passes of iterate. */
 const ROUNDS = envNumber("BENCH_REQUEST_ROUNDS", 15);
-const figures = (process.argv[2] ?? "balance,page,iterate").split(",");
+const figures = (process.argv[2] ?? "balance,page,layers,iterate").split(",");
 const source = process.env.BENCH_SRC
   ? `file://${process.env.BENCH_SRC.replace(/\/$/, "")}/mod.ts`
   : "../mod.ts";
 const { Authentication, Monzo } = await import(source) as typeof Library;
+const { send } = await import(source.replace(/mod\.ts$/, "src/http.ts")) as typeof Transport;
 
 const server = await connectStatic();
 const { url, accountId } = server.info;
 const token = "bench-access-token";
 const headers = { Authorization: `Bearer ${token}` };
-const monzo = new Monzo(
-  new Authentication({
-    clientId: "oauth2client_bench",
-    clientSecret: "bench-secret",
-    redirectUrl: "http://localhost:8000/callback",
-    apiUrl: url,
-    accessToken: token,
-    accessTokenExpiry: Math.floor(Date.now() / 1000) + 86_400,
-  }),
-);
+const monzo = clientOf({ Authentication, Monzo });
+// BENCH_SRC_B=<dir>: a second copy of the library, measured as one more side ("b") in
+// balance and page, for an A/B comparison inside one process.
+const monzoB = process.env.BENCH_SRC_B
+  ? clientOf(await import(`file://${process.env.BENCH_SRC_B.replace(/\/$/, "")}/mod.ts`))
+  : undefined;
 const otters = new MonzoAPI({ access_token: token, refresh_token: "" }, undefined, { base: url });
 const account = accountId as `acc_${string}`;
 
@@ -77,19 +78,14 @@ async function sideBySide(
   }
   const ratios = (side: string) => times[side].map((ms, i) => ms / times.raw[i]);
   const us = (side: string) => (median(times[side]) / chunk) * 1000;
-  report("requests", {
-    figure: name,
-    cycles,
-    chunk,
-    rawUs: us("raw"),
-    clientUs: us("client"),
-    ottersUs: us("otters"),
-    client: median(ratios("client")),
-    otters: median(ratios("otters")),
-    clientIqr: quartiles(ratios("client")),
-    ottersIqr: quartiles(ratios("otters")),
-    sink: sink > 0 ? "ok" : "?",
-  });
+  const result: Record<string, unknown> = { figure: name, cycles, chunk };
+  for (const side of names) {
+    result[`${side}Us`] = us(side);
+    if (side === "raw") continue;
+    result[side] = median(ratios(side));
+    result[`${side}Iqr`] = quartiles(ratios(side));
+  }
+  report("requests", { ...result, sink: sink > 0 ? "ok" : "?" });
 }
 
 /** The first and third quartiles. */
@@ -122,6 +118,11 @@ async function balance(): Promise<void> {
       otters: async () => {
         sink += (await otters.getBalance(account)).balance;
       },
+      ...(monzoB && {
+        b: async () => {
+          sink += (await monzoB.balance.get(accountId)).balance;
+        },
+      }),
     },
     40 * ROUNDS,
     20,
@@ -150,9 +151,56 @@ async function page(): Promise<void> {
       otters: async () => {
         sink += (await otters.getTransactions(account, pagination)).length;
       },
+      ...(monzoB && {
+        b: async () => {
+          sink += (await monzoB.transactions.list(accountId, options)).length;
+        },
+      }),
     },
     20 * ROUNDS,
     4,
+  );
+}
+
+async function layers(): Promise<void> {
+  const transport = {
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
+    timeoutMs: 30_000,
+    maxRetries: 2,
+    retryDelayMs: 500,
+    secrets: () => [],
+  };
+  await sideBySide(
+    "layers",
+    {
+      raw: async () => {
+        const response = await fetch(balanceUrl, { headers });
+        sink += JSON.parse(await response.text()).balance;
+      },
+      signal: async () => {
+        const timeout = new AbortController();
+        const response = await fetch(balanceUrl, { headers, signal: timeout.signal });
+        sink += JSON.parse(await response.text()).balance;
+      },
+      send: async () => {
+        const init = { method: "GET", headers: { Accept: "application/json", ...headers } };
+        const response = await send(transport, "GET /balance", balanceUrl, init, true);
+        sink += JSON.parse(response.text).balance;
+      },
+      request: async () => {
+        const query = { account_id: accountId };
+        sink += (await monzo.auth.request("GET", "/balance", { query }) as { balance: number })
+          .balance;
+      },
+      client: async () => {
+        sink += (await monzo.balance.get(accountId)).balance;
+      },
+      otters: async () => {
+        sink += (await otters.getBalance(account)).balance;
+      },
+    },
+    30 * ROUNDS,
+    10,
   );
 }
 
@@ -216,6 +264,20 @@ async function iterate(): Promise<void> {
   });
 }
 
+/** A client of a copy of the library, with a live token for the static server. */
+function clientOf(library: Pick<typeof Library, "Authentication" | "Monzo">): Library.Monzo {
+  return new library.Monzo(
+    new library.Authentication({
+      clientId: "oauth2client_bench",
+      clientSecret: "bench-secret",
+      redirectUrl: "http://localhost:8000/callback",
+      apiUrl: url,
+      accessToken: token,
+      accessTokenExpiry: Math.floor(Date.now() / 1000) + 86_400,
+    }),
+  );
+}
+
 /** The server bench/run.mjs started (BENCH_STATIC), or one of our own. */
 async function connectStatic(): Promise<{ info: StaticInfo; close(): void }> {
   if (process.env.BENCH_STATIC) {
@@ -242,6 +304,7 @@ for (const figure of figures) {
   if (figure === "balance") await balance();
   else if (figure === "page") await page();
   else if (figure === "iterate") await iterate();
-  else throw new Error(`no figure ${figure}: balance, page or iterate`);
+  else if (figure === "layers") await layers();
+  else throw new Error(`no figure ${figure}: balance, page, layers or iterate`);
 }
 server.close();

@@ -111,8 +111,9 @@ export class TransactionsApi {
   /**
    * Every transaction from `since` (or the start of history) to `before` (or now), oldest
    * first, fetched a page at a time (`limit`, default 100) as the loop goes: each next page
-   * starts after the last transaction seen, so there are no gaps or duplicates. Only one page
-   * is held in memory. Breaking out of the loop stops fetching.
+   * starts after the last transaction seen, so there are no gaps or duplicates. The next page
+   * is requested as soon as a page arrives, so at most two pages are held in memory. Breaking
+   * out of the loop stops fetching (and cancels the page requested ahead).
    *
    * @example
    * ```ts
@@ -133,7 +134,9 @@ export class TransactionsApi {
   iterate(accountId: string, options?: ListTransactionsOptions): AsyncIterable<Transaction> {
     const [query, signal] = pageQuery(accountId, options);
     query.limit ??= PAGE_SIZE;
-    return this.#pages(query, query.limit, signal);
+    const page = (since: string | undefined, cancel: AbortSignal) =>
+      this.#page({ ...query, since }, signal ? AbortSignal.any([signal, cancel]) : cancel);
+    return { [Symbol.asyncIterator]: () => new Pager(page, query.since, query.limit!) };
   }
 
   /**
@@ -176,18 +179,77 @@ export class TransactionsApi {
       "transactions",
     );
   }
+}
 
-  async *#pages(
-    query: PageQuery,
+/**
+ * Walks the pages of `iterate`, one transaction per `next()`. The next page is requested as
+ * soon as a page arrives, so that its round trip overlaps the loop's work on this one (two
+ * pages at most are held); `return()` (leaving the loop early) cancels it. Items are handed
+ * out of the page in hand without an async generator's per-item machinery.
+ */
+class Pager implements AsyncIterator<Transaction> {
+  #fetch: (since: string | undefined, cancel: AbortSignal) => Promise<Transaction[]>;
+  #limit: number;
+  #cancel = new AbortController();
+  #page: Transaction[] = [];
+  #index = 0;
+  #ahead: Promise<Transaction[]> | undefined;
+  #turning: Promise<IteratorResult<Transaction>> | undefined;
+
+  constructor(
+    fetch: (since: string | undefined, cancel: AbortSignal) => Promise<Transaction[]>,
+    since: string | undefined,
     limit: number,
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<Transaction, void, undefined> {
-    for (;;) {
-      const page = await this.#page(query, signal);
-      yield* page;
-      if (page.length < limit) return;
-      query.since = page[page.length - 1].id;
+  ) {
+    this.#fetch = fetch;
+    this.#limit = limit;
+    this.#ahead = this.#request(since);
+  }
+
+  next(): Promise<IteratorResult<Transaction>> {
+    if (this.#index < this.#page.length) {
+      return Promise.resolve({ value: this.#page[this.#index++], done: false });
     }
+    return this.#turning ??= this.#turn().finally(() => this.#turning = undefined);
+  }
+
+  return(): Promise<IteratorResult<Transaction>> {
+    this.#finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Waits for the page requested ahead, requests the one after it, and hands out its first. */
+  async #turn(): Promise<IteratorResult<Transaction>> {
+    while (this.#index >= this.#page.length) {
+      if (!this.#ahead) return { value: undefined, done: true };
+      let page: Transaction[];
+      try {
+        page = await this.#ahead;
+      } catch (error) {
+        this.#finish();
+        throw error;
+      }
+      this.#ahead = page.length >= this.#limit
+        ? this.#request(page[page.length - 1].id)
+        : undefined;
+      this.#page = page;
+      this.#index = 0;
+    }
+    return { value: this.#page[this.#index++], done: false };
+  }
+
+  #request(since: string | undefined): Promise<Transaction[]> {
+    const page = this.#fetch(since, this.#cancel.signal);
+    // Its failure is thrown when the loop reaches it, not reported as unhandled before.
+    page.catch(() => {});
+    return page;
+  }
+
+  #finish(): void {
+    if (this.#ahead) this.#cancel.abort();
+    this.#ahead = undefined;
+    this.#page = [];
+    this.#index = 0;
   }
 }
 
