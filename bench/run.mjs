@@ -1,5 +1,5 @@
 // The benchmark command: `npm run bench` (every figure) or `npm run bench -- <figure>...` (just
-// those: balance, page, iterate, overhead, validation, paging, refresh, size, startup). Runs
+// those: balance, page, layers, iterate, overhead, validation, paging, refresh, size, startup). Runs
 // each benchmark under Deno, Bun and Node (24) as child processes, collects their
 // `BENCH_RESULT {json}` lines, merges them into bench/results.json (ratios to raw fetch +
 // JSON.parse per runtime and figure, and every record in `details`), and rewrites
@@ -28,6 +28,7 @@ const RUNTIMES = { deno, bun, node };
 const FIGURES = [
   "balance",
   "page",
+  "layers",
   "iterate",
   "overhead",
   "validation",
@@ -138,10 +139,10 @@ console.log(
   `Node ${versions.node}, Deno ${versions.deno}, Bun ${versions.bun}, esbuild ${versions.esbuild}`,
 );
 
-// balance, page, iterate: this client, @otters/monzo and raw fetch side by side, on a static
+// balance, page, layers, iterate: this client, @otters/monzo and raw fetch side by side, on a static
 // server replaying recorded bodies (its own Deno process); one process per runtime.
 {
-  const figures = ["balance", "page", "iterate"].filter((f) => selected.has(f));
+  const figures = ["balance", "page", "layers", "iterate"].filter((f) => selected.has(f));
   if (figures.length) {
     const server = await serve("bench/_static.ts", "BENCH_STATIC");
     const env = { BENCH_STATIC: server.info };
@@ -237,9 +238,10 @@ function summary(records) {
   for (const r of records) {
     const rt = r.runtime?.name;
     if (r.bench === "requests") {
-      (out[rt] ??= {})[r.figure] = r.otters === undefined
-        ? { client: round(r.client) }
-        : { client: round(r.client), otters: round(r.otters) };
+      const entry = (out[rt] ??= {})[r.figure] = {};
+      for (const side of ["signal", "send", "request", "client", "otters"]) {
+        if (r[side] !== undefined) entry[side] = round(r[side]);
+      }
     } else if (r.bench === "overhead") {
       (out[rt] ??= {}).overhead = { client: round(r.ratio) };
     }
@@ -299,6 +301,7 @@ function render(all) {
   const NAMES = ["deno", "bun", "node"];
   const req = (figure) => by("requests", (r) => r.figure === figure);
   const balance = req("balance"), page = req("page"), iterate = req("iterate");
+  const layers = req("layers");
   const o = by("overhead");
   const v = by("validation");
   const p = by("paging");
@@ -394,7 +397,7 @@ function render(all) {
     "",
     "```sh",
     "npm run bench                # every figure, about 5 minutes",
-    "npm run bench -- page        # one figure (balance, page, iterate, overhead, validation, paging, refresh, size, startup), under a minute",
+    "npm run bench -- page        # one figure (balance, page, layers, iterate, overhead, validation, paging, refresh, size, startup), under a minute",
     "```",
     "",
     `Latest run: ${started.toISOString().slice(0, 16).replace("T", " ")} UTC (${
@@ -460,6 +463,20 @@ function render(all) {
       "≤ 10,000 B",
       sizeGoal,
     ]),
+    "",
+    "Where the time of `balance.get` goes (`layers`: each layer measured on its own, side by side, as a ratio to raw):",
+    "",
+    row(["Layer", "Deno", "Bun", "Node"]),
+    row(["---", "---", "---", "---"]),
+    ...[
+      ["raw `fetch` with an `AbortSignal` (what any timeout costs)", "signal"],
+      ["`send`: + the timeout (one shared deadline timer), the retry loop, the body read", "send"],
+      ["`auth.request`: + URL, query, headers, token, `JSON.parse`", "request"],
+      ["`balance.get`: + argument checks, the fast check of the body", "client"],
+      ["`@otters/monzo` `getBalance` (no timeout, no check)", "otters"],
+    ].map(([label, side]) =>
+      row([label, ...three(layers, "layers", (r) => (r[side] === undefined ? "–" : x(r[side])))])
+    ),
     "",
     "## On the emulator, and the rest",
     "",
