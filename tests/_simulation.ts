@@ -432,6 +432,12 @@ function wrapStorage(inner: Storage, proc: Proc, sim: ScheduleRun): Storage {
       if (typeof fault === "number") await sleep(fault);
       const wrote = await run();
       if (wrote) sim.noteStored(credentials);
+      sim.log(
+        proc,
+        `${wrote ? "stored" : "refused to store"} g${credentials.generation} ${
+          credentials.loggedOut ? "tombstone" : `refresh ${sim.name(credentials.refreshToken)}`
+        }`,
+      );
       return wrote;
     });
   };
@@ -453,7 +459,10 @@ function wrapStorage(inner: Storage, proc: Proc, sim: ScheduleRun): Storage {
       call(async () => {
         const lease = await inner.acquireLease!(ttlMs);
         if (!lease) return null;
-        const wrapped: StorageLease = { release: () => call(() => lease.release()) };
+        sim.log(proc, "took the lease");
+        const wrapped: StorageLease = {
+          release: () => call(() => (sim.log(proc, "released the lease"), lease.release())),
+        };
         if (lease.renew) {
           // A renewal that fails or takes most of the lease's life lets another instance take
           // the lease over: the store paused the holder as surely as SIGSTOP would.
@@ -461,7 +470,10 @@ function wrapStorage(inner: Storage, proc: Proc, sim: ScheduleRun): Storage {
             call(async () => {
               const started = performance.now();
               const renewed = await lease.renew!(ms);
-              if (!renewed || performance.now() - started > (ms * 2) / 3) sim.leaseSlipped = true;
+              if (!renewed || performance.now() - started > (ms * 2) / 3) {
+                sim.leaseSlipped = true;
+                sim.log(proc, `renewal ${renewed ? "late" : "refused"}`);
+              }
               return renewed;
             });
         }
@@ -483,6 +495,8 @@ function wrapFetch(proc: Proc, sim: ScheduleRun): typeof fetch {
       if (typeof body === "string") {
         for (const [name, value] of new URLSearchParams(body)) {
           if (name === "refresh_token" || name === "code") sim.secrets.add(value);
+          if (name === "refresh_token") sim.log(proc, `grant with refresh ${sim.name(value)}`);
+          if (name === "code") sim.log(proc, "grant with a code");
         }
       }
     }
@@ -493,6 +507,12 @@ function wrapFetch(proc: Proc, sim: ScheduleRun): typeof fetch {
       if (isToken) {
         proc.tokenRequests--;
         if (tokens) sim.noteReceived(tokens, proc);
+        sim.log(
+          proc,
+          `token answer ${response.status}${
+            tokens ? `: access ${sim.name(tokens.access)}, refresh ${sim.name(tokens.refresh)}` : ""
+          }`,
+        );
       }
       return response;
     }, async (error) => {
@@ -533,6 +553,8 @@ export interface ScheduleResult {
   violations: string[];
   /** Allowed events, counted for the report. */
   notes: string[];
+  /** A failing schedule's log of leases, grants and stores (tokens named t1, t2, …). */
+  events: string[];
   ms: number;
 }
 
@@ -546,6 +568,26 @@ class ScheduleRun {
   readonly violations: string[] = [];
   readonly notes: string[] = [];
   readonly errors: unknown[] = [];
+  /** What the instances did with the lease and the token endpoint, for a failure report. */
+  readonly events: string[] = [];
+  readonly #start = performance.now();
+  /** Token → a short name (`t3`), so that the event log shows no secret. */
+  readonly #names = new Map<string, string>();
+
+  /** Logs an event of `proc`. */
+  log(proc: Proc, event: string): void {
+    if (this.events.length < 400) {
+      this.events.push(`${(performance.now() - this.#start).toFixed(0)}ms i${proc.id} ${event}`);
+    }
+  }
+
+  /** A short stand-in for a token. */
+  name(token: string | undefined): string {
+    if (!token) return "-";
+    let name = this.#names.get(token);
+    if (!name) this.#names.set(token, name = `t${this.#names.size + 1}`);
+    return name;
+  }
   procs: Proc[] = [];
   crashInWindow = false;
   /** An instance died during its logout (Monzo may have revoked before the tombstone). */
@@ -884,6 +926,7 @@ export async function runSchedule(
     instances: sim.procs.length,
     violations: sim.violations,
     notes: sim.stalled ? [...sim.notes, "the event loop stalled (host pause)"] : sim.notes,
+    events: sim.violations.length > 0 ? sim.events : [],
     ms: performance.now() - started,
   };
 }
@@ -1071,13 +1114,20 @@ export async function runMany(
   return totals;
 }
 
-/** A failure report: each failing schedule's seed, violations and steps. */
+/**
+ * A failure report: each failing schedule's seed, violations and steps, and with
+ * `SIM_EVENTS=1` its log of leases, grants and stores.
+ */
 export function report(totals: RunTotals): string {
   return totals.failures.map((result) =>
     `SIM_SEED=${result.seed} (${result.backend}) violated:\n  - ${
       result.violations.join("\n  - ")
     }\n  (operations failed: ${[...new Set(result.notes)].join("; ") || "none"})\n${
       describeSchedule(makeSchedule(result.seed, result.backend))
+    }${
+      process.env.SIM_EVENTS && result.events.length
+        ? `\n  events:\n    ${result.events.join("\n    ")}`
+        : ""
     }`
   ).join("\n\n");
 }
