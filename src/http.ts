@@ -170,6 +170,23 @@ export interface ReadResponse {
   text: string;
 }
 
+/** The `ReadResponse` of `send`: its headers are materialised only when read (errors, 429). */
+class Answer implements ReadResponse {
+  readonly status: number;
+  readonly text: string;
+  #response: Response;
+
+  constructor(response: Response, text: string) {
+    this.status = response.status;
+    this.text = text;
+    this.#response = response;
+  }
+
+  get headers(): Headers {
+    return this.#response.headers;
+  }
+}
+
 /**
  * Sends one request, retrying safe ones, and reads its body. Each attempt, its body read
  * included, is aborted after `config.timeoutMs`.
@@ -202,7 +219,7 @@ export async function send(
     try {
       request.signal = caller ? AbortSignal.any([caller, timeout]) : timeout;
       const response = await config.fetch(url, request);
-      result = { status: response.status, headers: response.headers, text: await response.text() };
+      result = new Answer(response, await response.text());
     } catch (cause) {
       if (caller?.aborted) throw caller.reason;
       const timedOut = timeout.aborted;
