@@ -6,8 +6,9 @@ import { MonzoStorageError } from "./errors.ts";
 import { type Credentials, type Storage, storedGeneration } from "./storage.ts";
 
 /**
- * `advance`: a refreshed set (or the retry of one) replaces only an older generation, never
- * a tombstone. `replace`: a login or a logout replaces anything, with a higher generation.
+ * `advance`: a refreshed set, a logout's tombstone (or the retry of either) replaces only an
+ * older generation, never a tombstone. `replace`: a login replaces anything, with a higher
+ * generation.
  */
 export type WriteKind = "advance" | "replace";
 

@@ -4,9 +4,10 @@
 // 1. One writer at a time. Refresh, login, logout and the retry of an unsaved set run one
 //    after another in this instance (#serial) and, with a leasing handler, under the lease,
 //    renewed while held (the heartbeat). Waiting for another holder adopts its stored result.
-// 2. Generations order sets: a refresh of g gives g + 1, a login or a logout (tombstone) the
-//    highest seen + 1. A refreshed set only replaces an older generation and never a
-//    tombstone; a login or a logout replaces anything (compare-and-set in _stores.ts).
+// 2. Generations order sets: a refresh of g gives g + 1, a login the highest seen + 1, a
+//    logout (tombstone) the revoked set's + 1. A refreshed set or a tombstone only replaces an
+//    older generation and never a tombstone; a login replaces anything (compare-and-set in
+//    _stores.ts).
 // 3. A grant, once sent, is awaited under its own long deadline (grantTimeoutMs), never the
 //    request timeout; refused with `bad_request.refresh_token.*`, we wait (bounded) for a
 //    newer generation to appear before reporting that a new login is needed.
@@ -163,22 +164,34 @@ export class TokenKeeper {
     });
   }
 
-  /** Revokes the newest set at Monzo and stores a tombstone no older set can replace. */
+  /**
+   * Revokes the newest set at Monzo and stores a tombstone no older set can replace. The
+   * tombstone only replaces the set it revoked: when a newer one appears meanwhile (the lease
+   * ran out during a slow revoke and another instance refreshed), that one is revoked too.
+   */
   logout(): Promise<void> {
     return this.#serial(async () => {
       const lease = await this.#takeLease(() => false);
       try {
-        await this.#adoptNewer();
-        const set = this.#set;
-        if (set && !set.loggedOut) await this.#revoke(set);
-        await this.#write({
-          accessToken: "",
-          clientId: this.#config.clientId,
-          clientSecret: "",
-          expiry: 0,
-          generation: this.#generation() + 1,
-          loggedOut: true,
-        }, "replace");
+        for (let round = 0; round < 5; round++) {
+          await this.#adoptNewer();
+          const set = this.#set;
+          if (set?.loggedOut) {
+            if (this.#unsaved) await this.#write(set, this.#unsaved);
+            return;
+          }
+          if (set) await this.#revoke(set);
+          await this.#write({
+            accessToken: "",
+            clientId: this.#config.clientId,
+            clientSecret: "",
+            expiry: 0,
+            generation: this.#generation() + 1,
+            loggedOut: true,
+          }, "advance");
+          if (this.#set?.loggedOut) return;
+        }
+        throw new MonzoStorageError("The stored login kept changing during the logout");
       } finally {
         await this.#release(lease);
       }

@@ -7,8 +7,8 @@
  * 1. Every token set has a `generation`: a refresh of generation g gives g + 1; a new login
  *    gives (the highest seen) + 1; a logout stores a tombstone (`loggedOut: true`) with the
  *    next generation. Newer means a higher generation, never a later expiry.
- * 2. A refreshed set only replaces an older generation, and never a tombstone; a login or a
- *    logout replaces anything. Handlers that can compare and write atomically implement
+ * 2. A refreshed set or a logout's tombstone only replaces an older generation, and never a
+ *    tombstone; a login replaces anything. Handlers that can compare and write atomically implement
  *    {@link Storage.storeIf}, and the rule then holds however many processes write.
  * 3. With {@link Storage.acquireLease}, one instance at a time refreshes, logs in or out.
  *
