@@ -478,6 +478,12 @@ function render(all) {
       row([label, ...three(layers, "layers", (r) => (r[side] === undefined ? "–" : x(r[side])))])
     ),
     "",
+    "Reading it: the first row is what any timeout costs (an `AbortSignal` on every `fetch`; the peer has no timeout at all), and each next row adds one layer, so the difference between two rows is that layer's cost. A page costs what a balance does plus the fast check of 100 transactions (figure 2: " +
+    NAMES.map((n) => v[n] ? `${fmt(v[n].validationUsPerTx * 100, 0)} µs on ${n}` : "").filter(
+      Boolean,
+    ).join(", ") +
+    "); `iterate` adds the async iterator protocol's promise per transaction, which a raw `for` loop over a parsed page does not pay. `BENCH_SRC=<copy> BENCH_SRC_B=<patched copy> deno run -A bench/requests.ts balance,page` measures a patched copy of the library against another in the same process, for A/B evidence.",
+    "",
     "## On the emulator, and the rest",
     "",
     row(["#", "Figure", "Deno", "Bun", "Node", "Target", "Verdict"]),
