@@ -203,7 +203,7 @@ const loadAtEnd = loadavg();
 const seconds = (Date.now() - started.getTime()) / 1000;
 const all = merge(results);
 writeFileSync(join(here, "results.json"), JSON.stringify(summary(all), null, 2) + "\n");
-writeFileSync(join(here, "README.md"), render(all));
+writeFileSync(join(here, "README.md"), render(all) + handWritten());
 // Formatted as `deno fmt --check` (part of `npm test`) wants it.
 spawnSync(DENO, ["fmt", "--quiet", "bench/README.md", "bench/results.json"], {
   cwd: root,
@@ -213,6 +213,24 @@ console.log(`\nWrote bench/results.json and bench/README.md (${seconds.toFixed(0
 if (failures.length) {
   console.log(`${failures.length} benchmark(s) failed: ${failures.map((f) => f.label).join(", ")}`);
   process.exitCode = 1;
+}
+
+/**
+ * The sections of bench/README.md that this script does not write (added by hand after the
+ * generated ones, from the first heading it does not know): kept as they are.
+ */
+function handWritten() {
+  let text = "";
+  try {
+    text = readFileSync(join(here, "README.md"), "utf8");
+  } catch {
+    return "";
+  }
+  const generated = ["Side by side", "On the emulator", "How each figure is measured"];
+  for (const match of text.matchAll(/^## (.*)$/gm)) {
+    if (!generated.some((g) => match[1].startsWith(g))) return `\n${text.slice(match.index)}`;
+  }
+  return "";
 }
 
 /** What identifies a record: a later run of the same replaces it. */
