@@ -216,6 +216,39 @@ test("responses: both timestamp forms, pending settled, every merchant form; bad
   });
 });
 
+test("transactions.iterate: a bad page is a MonzoResponseError naming the field, after the good ones", async () => {
+  await withMonzo(async ({ monzo, emulator }) => {
+    const base = { amount: -1, currency: "GBP", created: "2026-01-01T00:00:00Z", description: "X" };
+    const page = (ids: string[]) => ({
+      path: "/transactions",
+      count: 1,
+      body: JSON.stringify({ transactions: ids.map((id) => ({ ...base, id })) }),
+      contentType: "application/json",
+    });
+    emulator.injectFault(page(["tx_1", "tx_2"]));
+    emulator.injectFault({
+      ...page([]),
+      body: JSON.stringify({
+        transactions: [{ ...base, id: "tx_3" }, { ...base, id: "tx_4", amount: "1" }],
+      }),
+    });
+    const seen: string[] = [];
+    await assert.rejects(
+      async () => {
+        for await (
+          const tx of monzo.transactions.iterate(emulator.accounts.current, { limit: 2 })
+        ) {
+          seen.push(tx.id);
+        }
+      },
+      (error: unknown) =>
+        error instanceof MonzoResponseError && error.path === "transactions.1.amount" &&
+        error.message.startsWith("GET /transactions: "),
+    );
+    assert.deepEqual(seen, ["tx_1", "tx_2"]);
+  });
+});
+
 test("transaction methods check their arguments before sending anything", async () => {
   await withMonzo(async ({ monzo, emulator }) => {
     const { list, iterate, get, annotate } = {

@@ -8,7 +8,7 @@ import type {
   ListTransactionsOptions,
   Transaction,
 } from "../models.ts";
-import { TransactionBodySchema, TransactionsSchema } from "../_schemas.ts";
+import { parse, TransactionBodySchema, TransactionsSchema } from "../_schemas.ts";
 import { checkId, checkLimit, checkMetadata, checkOptions, checkTime } from "../_validate.ts";
 import { call } from "./_call.ts";
 
@@ -135,7 +135,10 @@ export class TransactionsApi {
     const [query, signal] = pageQuery(accountId, options);
     query.limit ??= PAGE_SIZE;
     const page = (since: string | undefined, cancel: AbortSignal) =>
-      this.#page({ ...query, since }, signal ? AbortSignal.any([signal, cancel]) : cancel);
+      this.#auth.request("GET", "/transactions", {
+        query: { ...query, since },
+        signal: signal ? AbortSignal.any([signal, cancel]) : cancel,
+      });
     return { [Symbol.asyncIterator]: () => new Pager(page, query.since, query.limit!) };
   }
 
@@ -181,23 +184,27 @@ export class TransactionsApi {
   }
 }
 
+/** Sends the request of one page (its body unchecked). */
+type PageRequest = (since: string | undefined, cancel: AbortSignal) => Promise<unknown>;
+
 /**
  * Walks the pages of `iterate`, one transaction per `next()`. The next page is requested as
- * soon as a page arrives, so that its round trip overlaps the loop's work on this one (two
- * pages at most are held); `return()` (leaving the loop early) cancels it. Items are handed
- * out of the page in hand without an async generator's per-item machinery.
+ * soon as a page arrives, before that page is checked, so that its round trip overlaps the
+ * check and the loop's work on this one (two pages at most are held); `return()` (leaving the
+ * loop early) cancels it. Items are handed out of the page in hand without an async
+ * generator's per-item machinery.
  */
 class Pager implements AsyncIterator<Transaction> {
-  #fetch: (since: string | undefined, cancel: AbortSignal) => Promise<Transaction[]>;
+  #fetch: PageRequest;
   #limit: number;
   #cancel = new AbortController();
   #page: Transaction[] = [];
   #index = 0;
-  #ahead: Promise<Transaction[]> | undefined;
+  #ahead: Promise<unknown> | undefined;
   #turning: Promise<IteratorResult<Transaction>> | undefined;
 
   constructor(
-    fetch: (since: string | undefined, cancel: AbortSignal) => Promise<Transaction[]>,
+    fetch: PageRequest,
     since: string | undefined,
     limit: number,
   ) {
@@ -222,23 +229,25 @@ class Pager implements AsyncIterator<Transaction> {
   async #turn(): Promise<IteratorResult<Transaction>> {
     while (this.#index >= this.#page.length) {
       if (!this.#ahead) return { value: undefined, done: true };
-      let page: Transaction[];
       try {
-        page = await this.#ahead;
+        const body = await this.#ahead;
+        // The next page's cursor, read before the check (which cancels it on a mismatch).
+        const list = (body as { transactions?: unknown } | null)?.transactions;
+        const last = Array.isArray(list) && list.length >= this.#limit
+          ? (list[list.length - 1] as { id?: unknown } | null)?.id
+          : undefined;
+        this.#ahead = typeof last === "string" ? this.#request(last) : undefined;
+        this.#page = parse(TransactionsSchema, body, "GET /transactions").transactions;
+        this.#index = 0;
       } catch (error) {
         this.#finish();
         throw error;
       }
-      this.#ahead = page.length >= this.#limit
-        ? this.#request(page[page.length - 1].id)
-        : undefined;
-      this.#page = page;
-      this.#index = 0;
     }
     return { value: this.#page[this.#index++], done: false };
   }
 
-  #request(since: string | undefined): Promise<Transaction[]> {
+  #request(since: string | undefined): Promise<unknown> {
     const page = this.#fetch(since, this.#cancel.signal);
     // Its failure is thrown when the loop reaches it, not reported as unhandled before.
     page.catch(() => {});
