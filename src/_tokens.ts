@@ -154,8 +154,14 @@ export class TokenKeeper {
       const lease = await this.#takeLease(() => false);
       try {
         const granted = await this.#config.grant(params);
-        const stored = await readNewest(this.handlers, this.#config.clientId, this.#storeMs);
-        const highest = Math.max(stored ? generationOf(stored) : 0, this.#generation());
+        // From here on the set is the login: nothing may throw before it is kept.
+        let highest = this.#generation();
+        try {
+          const stored = await readNewest(this.handlers, this.#config.clientId, this.#storeMs);
+          if (stored) highest = Math.max(highest, generationOf(stored));
+        } catch {
+          // Unreadable now: the write below finds out, and goes above what it finds.
+        }
         await this.#write(this.#newSet(granted, highest + 1), "replace");
         return { ...this.#set! };
       } finally {
@@ -377,9 +383,21 @@ export class TokenKeeper {
         this.#unsaved !== "replace";
       if (!(theirs > ours || tie)) return false;
     }
+    await this.#adopt(stored);
+    return true;
+  }
+
+  /**
+   * Makes a stored set ours. An unsaved set of ours that a logout's tombstone beat is held by
+   * nobody else and live at Monzo: it is revoked too, as the logout meant.
+   */
+  async #adopt(stored: Credentials): Promise<void> {
+    const dropped = this.#unsaved && this.#set && !this.#set.loggedOut ? this.#set : null;
     this.#set = stored;
     this.#unsaved = null;
-    return true;
+    if (stored.loggedOut && dropped) {
+      await this.#config.revoke(dropped.accessToken).catch(() => {});
+    }
   }
 
   /**
@@ -396,11 +414,7 @@ export class TokenKeeper {
       );
       const done = results.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
       const newer = newest(done, "superseded");
-      if (newer) {
-        this.#set = newer;
-        this.#unsaved = null;
-        return;
-      }
+      if (newer) return await this.#adopt(newer);
       const failures = results.flatMap((r) => r.status === "rejected" ? [r.reason] : []);
       if (failures.length) {
         throw new MonzoStorageError(
