@@ -565,10 +565,10 @@ function render(all) {
     `${
       fmt(148_106 / 1024, 0)
     } KiB). balance and page run in cycles: a cycle runs a chunk (20 balances, 4 pages) of each side, the order rotating from cycle to cycle; a figure is the median over the cycles of the side's time / raw's time in the same cycle (IQR: the middle half of those ratios). iterate runs \`transactions.iterate\` over ${
-      fmt((iterate.deno ?? iterate.bun ?? iterate.node)?.pages ?? 51, 0)
-    } pages (the server renames the ids page by page and ends with an empty page) against a raw pager (fetch + JSON.parse, \`since\` = the last id), alternating, ${
-      (iterate.deno ?? iterate.bun ?? iterate.node)?.passes ?? 30
-    } passes; the figure is the median of raw time / client time. \`BENCH_SRC=<dir>\` runs the same figures against a copy of the library (its \`mod.ts\`), for A/B comparisons of patched copies.`,
+      fmt((iterate.deno ?? iterate.bun ?? iterate.node)?.pages ?? 11, 0)
+    } pages (full pages whose ids the server renames page by page, then an empty one) against a raw pager over the same pages (fetch + JSON.parse, \`since\` = the last id, a \`for\` loop over the page), the two alternating, ${
+      (iterate.deno ?? iterate.bun ?? iterate.node)?.passes ?? 120
+    } passes; the figure is the median of raw time / client time per pair. \`BENCH_SRC=<dir>\` runs the same figures against a copy of the library (its \`mod.ts\`), for A/B comparisons of patched copies.`,
     "- **The emulator** (`MonzoEmulator` from `src/testing/`) is served on 127.0.0.1. For 1–3 it runs in a Deno process of its own (`bench/_serve.ts`), so that its work does not share the measured client's thread; for 4 it runs inside the benchmark's process, which drives its clock.",
     `- **1. Overhead** (\`bench/overhead.ts\`): one \`Monzo\` client with a live token; the baseline is \`fetch(url, { headers: { Authorization } })\` + \`JSON.parse(await response.text())\` of the same \`/balance?account_id=…\` URL. After 300 warm-up requests each, ${
       o.deno?.rounds ?? 11
