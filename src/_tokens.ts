@@ -186,7 +186,10 @@ export class TokenKeeper {
             if (this.#unsaved) await this.#write(set, this.#unsaved);
             return;
           }
-          if (set) await this.#revoke(set);
+          // Already replaced, after a takeover: its successor may be about to be stored.
+          if (set && (await this.#revoke(set)) && this.#handover && (await this.#awaitNewer(set))) {
+            continue;
+          }
           await this.#write({
             accessToken: "",
             clientId: this.#config.clientId,
@@ -450,22 +453,23 @@ export class TokenKeeper {
    * Revokes `set` at Monzo. A dead token needs nothing. An expired one is refreshed to revoke
    * its successor. Only an answered failure while nothing changed is thrown (the logout can
    * be tried again); once Monzo may have revoked or rotated the set, it is spent whatever
-   * happens next, and the caller writes the tombstone.
+   * happens next, and the caller writes the tombstone. Resolves to true when Monzo said the
+   * set was already replaced (rotated, evicted or revoked) before we revoked it.
    */
-  async #revoke(set: Credentials): Promise<void> {
+  async #revoke(set: Credentials): Promise<boolean> {
     let current = set;
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await this.#config.revoke(current.accessToken);
-        return;
+        return false;
       } catch (error) {
         const unchanged = current === set;
-        if (!(error instanceof MonzoApiError)) return; // lost answer: it may be revoked
+        if (!(error instanceof MonzoApiError)) return false; // lost answer: it may be revoked
         if (error.status !== 401) {
           if (unchanged) throw error;
           continue; // the successor is live: try again
         }
-        if (error.code !== EXPIRED || !current.refreshToken) return; // already dead
+        if (error.code !== EXPIRED || !current.refreshToken) return unchanged; // already dead
         try {
           const granted = await this.#config.grant({
             grant_type: "refresh_token",
@@ -474,11 +478,12 @@ export class TokenKeeper {
           current = this.#newSet(granted, generationOf(current) + 1);
         } catch (grantError) {
           // Refused: spent. Lost answer: it may be rotated. Either way the tombstone ends it.
-          if (!(grantError instanceof MonzoApiError) || isRefused(grantError)) return;
+          if (!(grantError instanceof MonzoApiError) || isRefused(grantError)) return false;
           if (unchanged) throw grantError; // answered without a rotation: nothing changed
         }
       }
     }
+    return false;
   }
 }
 
