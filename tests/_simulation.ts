@@ -561,10 +561,11 @@ export interface ScheduleResult {
 /** Everything a schedule knows while it runs. */
 class ScheduleRun {
   readonly secrets = new Set<string>();
-  /** Access token → the instance that received it while alive, and when. */
-  readonly received = new Map<string, Proc>();
+  /** Access token → the instance that received it while alive (`null`: all of them). */
+  readonly received = new Map<string, Proc | null>();
   /** Access token → when a store first wrote its set. */
-  readonly storedAt = new Map<string, number>();
+  /** The access token of the set written last ("" for a tombstone). */
+  lastStored = "";
   readonly violations: string[] = [];
   readonly notes: string[] = [];
   readonly errors: unknown[] = [];
@@ -608,10 +609,8 @@ class ScheduleRun {
   }
 
   noteStored(credentials: Credentials): void {
+    this.lastStored = credentials.accessToken; // "" for a tombstone
     if (!credentials.accessToken) return;
-    if (!this.storedAt.has(credentials.accessToken)) {
-      this.storedAt.set(credentials.accessToken, performance.now());
-    }
     for (const proc of this.procs) proc.unstored.delete(credentials.accessToken);
   }
 }
@@ -720,7 +719,7 @@ export async function runSchedule(
   /** Starts an operation on the instance in `slot`, judged when it settles. */
   const launch = (slot: number, op: "request" | "refresh" | "login" | "logout"): void => {
     const proc = slots[slot];
-    const opStart = performance.now();
+    const storedAtStart = sim.lastStored;
     const run = async () => {
       switch (op) {
         case "request":
@@ -742,7 +741,7 @@ export async function runSchedule(
         await run();
       } catch (error) {
         if (proc.crashed) return;
-        judgeError(error, opStart, op, proc);
+        judgeError(error, storedAtStart, op, proc);
       } finally {
         if (op === "logout") proc.loggingOut--;
       }
@@ -753,7 +752,7 @@ export async function runSchedule(
 
   const activeSet = () => emulator.snapshot().tokens.find((t) => t.clientId === emulator.client.id);
 
-  const judgeError = (error: unknown, opStart: number, op: string, proc: Proc) => {
+  const judgeError = (error: unknown, storedAtStart: string, op: string, proc: Proc) => {
     sim.errors.push(error);
     sim.notes.push(`${op}: ${errorName(error)}`);
     if (!(error instanceof MonzoError)) {
@@ -766,11 +765,10 @@ export async function runSchedule(
     if (op === "login" && error.code.startsWith("bad_request.authorization_code")) return;
     const active = activeSet();
     if (!active) return; // logged out, or the newest set is lost
-    const storedAt = sim.storedAt.get(active.accessToken);
-    if (storedAt !== undefined && storedAt < opStart) {
+    if (storedAtStart === active.accessToken) {
       sim.violations.push(
         `instance ${proc.id} (slot ${proc.slot}, ${op}) reported reauthorizationRequired ` +
-          `(${error.code}) although the working set was stored before the operation began`,
+          `(${error.code}) although the working set was the stored one when the operation began`,
       );
     } else if (sim.received.has(active.accessToken)) {
       sim.notes.push("soft: reauthorizationRequired while another instance held the working set");
@@ -791,9 +789,9 @@ export async function runSchedule(
       refreshToken: login.refreshToken,
       generation: 1,
     });
-    sim.storedAt.set(login.accessToken, performance.now());
+    sim.lastStored = login.accessToken;
     for (let slot = 0; slot < schedule.skews.length; slot++) slots[slot] = await start(slot);
-    sim.received.set(login.accessToken, slots[0]);
+    sim.received.set(login.accessToken, null); // every instance loaded it
     if (sabotage === "leak") console.warn(`token ${slots[0].auth.accessToken}`);
 
     for (const step of schedule.steps) {
@@ -949,7 +947,7 @@ async function checkInvariants(
   if (active) {
     const receiver = sim.received.get(active.accessToken);
     const storedIt = stored?.accessToken === active.accessToken;
-    if (!storedIt && (!receiver || receiver.crashed)) {
+    if (!storedIt && receiver !== null && (!receiver || receiver.crashed)) {
       // Nobody alive ever held the newest set: its answer was lost or its holder died.
       lost = true;
       if (sim.crashInWindow || dropped) sim.notes.push("allowed: login lost in the grant window");
@@ -965,7 +963,7 @@ async function checkInvariants(
     } else if (!storedIt) {
       sim.violations.push(
         `storage holds ${describeStored(stored, emulator)}, not the newest set Monzo issued ` +
-          `(held in memory by instance ${receiver!.id})`,
+          `(held in memory by ${receiver ? `instance ${receiver.id}` : "every instance"})`,
       );
     }
     if (stored?.loggedOut && !lost) {
@@ -1065,7 +1063,8 @@ export function envInt(name: string): number | undefined {
 
 /**
  * Runs `count` schedules of `backend` from `firstSeed` on, `concurrency` at a time (each in
- * its own emulator and store). `SIM_SEED=<n>` replays that one schedule instead.
+ * its own emulator and store). `SIM_SEED=<n>` replays that one schedule instead,
+ * `SIM_SEEDS=<a>,<b>,…` those schedules (together, as they ran).
  */
 export async function runMany(
   world: SimWorld,
@@ -1078,8 +1077,11 @@ export async function runMany(
   } = {},
 ): Promise<RunTotals> {
   const only = envInt("SIM_SEED");
+  const listed = process.env.SIM_SEEDS?.split(",").map(Number).filter(Number.isInteger);
   const seeds = only !== undefined
     ? [only]
+    : listed?.length
+    ? listed
     : Array.from({ length: count }, (_, n) => firstSeed + n);
   const started = performance.now();
   const totals: RunTotals = {
