@@ -15,11 +15,13 @@ function call(
 ): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
-  return emulator.fetch(new Request(`${init.base ?? API}${path}`, {
-    method,
-    headers,
-    body: init.body,
-  }));
+  return emulator.fetch(
+    new Request(`${init.base ?? API}${path}`, {
+      method,
+      headers,
+      body: init.body,
+    }),
+  );
 }
 
 describe("emulator safety", () => {

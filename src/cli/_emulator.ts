@@ -16,9 +16,12 @@ import { UsageError } from "./_errors.ts";
 /** An emulator restored from `path`, and the handler to serve that saves it back. */
 export interface PersistentEmulator {
   emulator: MonzoEmulator;
-  /** The emulator's `fetch`, saving the snapshot after requests that change it. */
+  /** The emulator's `fetch`, saving the snapshot (in the background) after requests that change it. */
   fetch(request: Request): Promise<Response>;
-  /** Saves the snapshot now if it changed (after adding a client or a redirect URI). */
+  /**
+   * Saves the snapshot now if it changed since the last successful save; rejects when it
+   * cannot be written. Call it after adding a client, and before exiting.
+   */
   save(): Promise<void>;
 }
 
@@ -35,16 +38,17 @@ export async function openPersistentEmulator(
     ...options,
     restore: text === undefined ? undefined : JSON.parse(text),
   });
-  let last = "";
+  let saved = "";
   let writing = Promise.resolve();
+  // One write at a time, in order; a failed one is tried again by the next save.
   const save = () => {
-    const json = JSON.stringify(emulator.snapshot());
-    if (json === last) return writing;
-    last = json;
     writing = writing.catch(() => {}).then(async () => {
+      const json = JSON.stringify(emulator.snapshot());
+      if (json === saved) return;
       const temporary = `${path}.${crypto.randomUUID()}.tmp`;
       await writeFile(temporary, json, { mode: 0o600 });
       await rename(temporary, path);
+      saved = json;
     });
     return writing;
   };
@@ -53,7 +57,8 @@ export async function openPersistentEmulator(
     emulator,
     async fetch(request) {
       const response = await emulator.fetch(request);
-      if (request.method !== "GET") await save();
+      // Answer first: a client that sees the change may close the server at once.
+      if (request.method !== "GET") save().catch(() => {});
       return response;
     },
     save,

@@ -246,7 +246,10 @@ async function emulatorTarget(redirectUrl: URL): Promise<Target> {
     authUrl: `${server.url}/auth`,
     record: { api: "emulator" },
     approveHint: hint(server.url),
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+      await persistent.save();
+    },
   };
 }
 

@@ -83,7 +83,13 @@ async function apiOf(
   const persistent = await openCliEmulator();
   return {
     apiUrl: "http://emulator.localhost",
-    fetch: (input, init) => persistent.fetch(new Request(input, init)),
+    fetch: async (input, init) => {
+      const request = new Request(input, init);
+      const response = await persistent.fetch(request);
+      // Saved before the answer is used: this process may exit right after.
+      if (request.method !== "GET") await persistent.save();
+      return response;
+    },
     description: "the Monzo emulator (in-process; `monzo emulator` serves it)",
   };
 }
