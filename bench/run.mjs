@@ -579,7 +579,7 @@ function render(all) {
     (v.deno
       ? `, ${kb(v.deno.pageBytes)} of JSON, ${v.deno.withMerchant} with a merchant object`
       : "") +
-    '). Baseline `JSON.parse(text)`; subject `JSON.parse(text)` then the library\'s check of `GET /transactions` (the private `parse(TransactionsSchema, …)` that `transactions.list` runs: the fast check, valibot only on a mismatch). Batches of 200, 15 interleaved rounds, medians. "µs/transaction for the check" is (subject − baseline) / 100.',
+    '). Baseline `JSON.parse(text)`; subject `JSON.parse(text)` then the library\'s check of `GET /transactions` (the private `parse(TransactionsSchema, …)` that `transactions.list` runs: the fast check, valibot only on a mismatch). Batches of 20, 100 interleaved rounds, medians. "µs/transaction for the check" is (subject − baseline) / 100.',
     `- **3. Paging** (\`bench/paging.ts\`): an emulator seeded with ${
       Math.ceil(50000 / 365)
     } card transactions a day over its year of history; each pass logs in afresh (the 5-minute full-history window) and iterates from \`since\` = 400 days ago with \`limit: 100\`, \`expandMerchant: true\`, summing the amounts. Throughput: the median of ${

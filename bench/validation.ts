@@ -9,8 +9,8 @@ import { parse, TransactionsSchema } from "../src/_schemas.ts";
 import { envNumber, median, range, report } from "./_stats.ts";
 import { connect, login } from "./_serve.ts";
 
-const ROUNDS = envNumber("BENCH_VALIDATION_ROUNDS", 15);
-const PARSES = 200; // per batch
+const ROUNDS = envNumber("BENCH_VALIDATION_ROUNDS", 100);
+const PARSES = 20; // per batch
 const PAGE = 100;
 
 // One real page from the emulator, merchants expanded.
