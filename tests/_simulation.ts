@@ -765,6 +765,9 @@ export async function runSchedule(
     if (op === "login" && error.code.startsWith("bad_request.authorization_code")) return;
     const active = activeSet();
     if (!active) return; // logged out, or the newest set is lost
+    // Logged out while the operation ran: right, unless the logout left a set active at Monzo
+    // (the final checks report that).
+    if (error.code === "oauth.logged_out" && sim.lastStored === "") return;
     if (storedAtStart === active.accessToken) {
       sim.violations.push(
         `instance ${proc.id} (slot ${proc.slot}, ${op}) reported reauthorizationRequired ` +
