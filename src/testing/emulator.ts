@@ -29,7 +29,13 @@ import type {
  * Pages: `GET /auth/` (consent, buttons `#allow` and `#deny`) and `GET /auth/approve`
  * (the in-app approval, button `#approve`). Controls for other processes: `POST
  * /_emulator/approve`, `POST /_emulator/advance` `{seconds}`, `POST /_emulator/transactions`
- * `{account_id, amount, ...}` and `GET /_emulator/counters`.
+ * `{account_id, amount, ...}`, `POST /_emulator/clients` `{redirect_uri}` and `GET
+ * /_emulator/counters`; a request from another web page (an `Origin` other than the
+ * emulator's own loopback one) is refused.
+ *
+ * Never let it face the internet: serve it on loopback. Bodies are capped, webhooks go to
+ * loopback URLs only, uploads are served as downloads and what it remembers is bounded, but it
+ * hands a login to whoever clicks Allow.
  *
  * @example Skip the browser, then call the API
  * ```ts
