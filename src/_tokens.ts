@@ -52,6 +52,8 @@ export interface KeeperConfig {
 }
 
 const POLL_MS = 50;
+/** What #takeLease gives when another holder's stored result was enough. */
+const ADOPTED = "adopted";
 const EXPIRED = "unauthorized.bad_access_token.expired";
 
 /** The current token set of one Authentication, and every write of a new one. */
@@ -262,7 +264,12 @@ export class TokenKeeper {
     const done = () =>
       !!this.#set && !this.#set.loggedOut && !this.#expiresSoon(this.#set) &&
       this.#set.accessToken !== replacing;
-    const lease = await this.#takeLease(done);
+    let lease = await this.#takeLease(done);
+    // Adopted while waiting, but the clock moved on since: refresh under the lease after all.
+    while (lease === ADOPTED) {
+      if (done()) return;
+      lease = await this.#takeLease(done);
+    }
     try {
       await this.#adoptNewer();
       if (this.#unsaved) await this.#write(this.#set!, this.#unsaved);
@@ -315,12 +322,12 @@ export class TokenKeeper {
 
   /**
    * Takes the lease of the first leasing handler (null without one). While another instance
-   * holds it, adopts what it stores, and returns null early once `enough()` holds. Notes
+   * holds it, adopts what it stores, and returns ADOPTED once `enough()` holds. Notes
    * whether a set newer than ours could still appear from elsewhere: without a lease (if
    * anything is stored at all), or when the lease was taken over from a holder that let it
    * run out (it may be paused with a granted set).
    */
-  async #takeLease(enough: () => boolean): Promise<StorageLease | null> {
+  async #takeLease(enough: () => boolean): Promise<StorageLease | null | typeof ADOPTED> {
     if (this.#lease) return this.#lease; // kept since a store failed
     const leaser = this.handlers.find((h) => typeof h.acquireLease === "function");
     this.#handover = !leaser && this.handlers.some((h) => typeof h.fetch === "function");
@@ -340,7 +347,7 @@ export class TokenKeeper {
         return lease;
       }
       await this.#adoptNewer();
-      if (enough()) return null;
+      if (enough()) return ADOPTED;
       if (Date.now() > deadline) {
         throw new MonzoStorageError(
           `Another instance held the lease for over ${waitMs} ms and stored no new tokens`,
@@ -364,8 +371,8 @@ export class TokenKeeper {
   }
 
   /** Gives the lease up, unless the newest set is unsaved (it then stays ours). */
-  async #release(lease: StorageLease | null): Promise<void> {
-    if (!lease || this.#unsaved || lease !== this.#lease) return;
+  async #release(lease: StorageLease | null | typeof ADOPTED): Promise<void> {
+    if (!lease || lease === ADOPTED || this.#unsaved || lease !== this.#lease) return;
     clearInterval(this.#heartbeat);
     this.#lease = null;
     await callHandler("release the lease", this.#storeMs, () => lease.release()).catch(() => {});
