@@ -6,8 +6,9 @@
 // Counts: under Deno, SIM_SCHEDULES (default 1000) schedules per backend: memory, file and
 // Deno KV. Under Bun and Node, SIM_SCHEDULES_LIGHT (default 200) per backend: memory and
 // file (the same code paths; the heavy counts run once, under Deno).
-// Schedules run 32 at a time (8 for the file handler under Node: its four file-system threads
-// cannot flush more within the deadlines); SIM_CONCURRENCY overrides.
+// Schedules run 32 at a time (8 under Node, whose event loop then stalls beyond the lease's
+// time to live, and whose four file-system threads cannot flush more); SIM_CONCURRENCY
+// overrides.
 // Replay one schedule: SIM_SEED=<n> SIM_BACKENDS=<memory|file|kv> with the same command.
 
 import assert from "node:assert/strict";
@@ -19,9 +20,12 @@ import { runtime } from "./_reliability.ts";
 const heavy = denoKv !== undefined;
 const count = heavy ? envInt("SIM_SCHEDULES") ?? 1000 : envInt("SIM_SCHEDULES_LIGHT") ?? 200;
 const concurrency = envInt("SIM_CONCURRENCY") ?? 32;
-/** Node's four file-system threads cannot flush 32 schedules' files within the deadlines. */
-const concurrencyOf = (backend: Backend) =>
-  envInt("SIM_CONCURRENCY") ?? (backend !== "memory" && runtime === "node" ? 8 : 32);
+/**
+ * Under Node (through tsx) 32 schedules at a time stall the event loop beyond the lease's time
+ * to live, and its four file-system threads cannot flush 32 schedules' files in time: 8.
+ */
+const concurrencyOf = (_backend: Backend) =>
+  envInt("SIM_CONCURRENCY") ?? (runtime === "node" ? 8 : 32);
 const wanted = (process.env.SIM_BACKENDS ?? "memory,file,kv").split(",");
 
 describe("login safety simulation: seeded fault schedules keep every invariant", () => {
