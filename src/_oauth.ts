@@ -3,7 +3,7 @@
 
 import * as v from "valibot";
 import { MonzoResponseError } from "./errors.ts";
-import { encodeParams, errorFromResponse, parseBody, type ReadResponse, send } from "./http.ts";
+import { encodeQuery, errorFromResponse, parseBody, type ReadResponse, send } from "./http.ts";
 import type { TransportConfig } from "./http.ts";
 
 /** What the token endpoint grants. */
@@ -56,7 +56,7 @@ export async function requestTokens(
   client: OAuthClient,
   params: Record<string, string>,
 ): Promise<TokenGrant> {
-  const form = encodeParams({
+  const form = encodeQuery({
     ...params,
     client_id: client.clientId,
     client_secret: client.clientSecret,
@@ -64,7 +64,7 @@ export async function requestTokens(
   const response = await send(transport, TOKEN_LABEL, `${client.apiUrl}/oauth2/token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-    body: form.toString(),
+    body: form,
   }, false);
   return processTokenResponse(response, transport.secrets());
 }

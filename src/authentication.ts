@@ -7,7 +7,7 @@
 
 import { MonzoArgumentError, MonzoAuthenticationError, MonzoPermissionsError } from "./errors.ts";
 import {
-  encodeParams,
+  encodeQuery,
   errorFromResponse,
   parseBody,
   type RequestOptions,
@@ -472,41 +472,44 @@ export class Authentication {
     checkText(method, "method");
     checkText(path, "path");
     const verb = method.toUpperCase();
-    let url: string, pathname: string, authorize: boolean;
-    if (/^https?:\/\//i.test(path)) {
+    let url: string, pathname: string, authorize = true;
+    if (path.charCodeAt(0) === 47) {
+      url = this.#apiUrl + (pathname = path);
+    } else if (/^https?:\/\//i.test(path)) {
       const absolute = new URL(path);
-      [url, pathname, authorize] = [
-        absolute.href,
-        absolute.pathname,
-        absolute.origin === this.#apiOrigin,
-      ];
+      url = absolute.href;
+      pathname = absolute.pathname;
+      authorize = absolute.origin === this.#apiOrigin;
     } else {
-      pathname = path.startsWith("/") ? path : `/${path}`;
-      [url, authorize] = [this.#apiUrl + pathname, true];
+      url = this.#apiUrl + (pathname = `/${path}`);
     }
-    const query = options.query ? encodeParams(options.query).toString() : "";
-    if (query) url += (url.includes("?") ? "&" : "?") + query;
+    if (options.query) {
+      const query = encodeQuery(options.query);
+      if (query) url += (url.includes("?") ? "&" : "?") + query;
+    }
     const label = `${verb} ${pathname}`;
     const idempotent = options.idempotent ?? (verb === "GET" || verb === "HEAD");
-    const headers: Record<string, string> = { Accept: "application/json" };
-    let body: BodyInit | undefined;
+    let contentType: string | undefined, body: BodyInit | undefined;
     if (options.form) {
-      headers["Content-Type"] = "application/x-www-form-urlencoded";
-      body = encodeParams(options.form).toString();
+      contentType = "application/x-www-form-urlencoded";
+      body = encodeQuery(options.form);
     } else if (options.json !== undefined) {
-      headers["Content-Type"] = "application/json";
+      contentType = "application/json";
       body = JSON.stringify(options.json);
     } else if (options.body !== undefined) {
-      if (options.contentType) headers["Content-Type"] = options.contentType;
+      contentType = options.contentType;
       body = options.body as BodyInit;
     }
 
     for (let attempt = 0;; attempt++) {
       let used: string | undefined;
-      if (authorize) {
-        used = this.#tokens.usable() ?? await this.#tokens.token();
-        headers.Authorization = `Bearer ${used}`;
-      }
+      const headers: Record<string, string> = authorize
+        ? {
+          Accept: "application/json",
+          Authorization: `Bearer ${used = this.#tokens.usable() ?? await this.#tokens.token()}`,
+        }
+        : { Accept: "application/json" };
+      if (contentType) headers["Content-Type"] = contentType;
       const response = await send(this.#transport, label, url, {
         method: verb,
         headers,

@@ -87,16 +87,6 @@ export interface RequestOptions {
 }
 
 /**
- * Encodes parameters with Monzo's bracket conventions.
- *
- * @param params The parameters.
- * @returns The encoded parameters.
- */
-export function encodeParams(params: Params): URLSearchParams {
-  return new URLSearchParams(encodeQuery(params));
-}
-
-/**
  * Encodes parameters with Monzo's bracket conventions into a query string or form body
  * (without `?`), exactly as `URLSearchParams` serialises them, without building one.
  *

@@ -30,6 +30,7 @@ test("on a terminal every frame fits its width, on one line", async () => {
     for (const frame of frames) {
       assert.ok(frame.startsWith("\r"), JSON.stringify(frame));
       assert.equal(frame.includes("\n"), false);
+      // deno-lint-ignore no-control-regex
       const visible = frame.replace(/^\r/, "").replace(/\x1b\[K$/, "");
       assert.ok([...visible].length < columns, `${[...visible].length} ≥ ${columns}`);
     }
