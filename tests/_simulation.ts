@@ -344,6 +344,8 @@ export class Proc {
   tokenRequests = 0;
   /** Logouts started and not settled. */
   loggingOut = 0;
+  /** A logout of it failed to store its tombstone, which it still holds to retry. */
+  tombstonePending = false;
   /** Access tokens it received whose set no store has written yet. */
   readonly unstored = new Set<string>();
   /** Handler failures, hangs and slow writes waiting for its next writes. */
@@ -432,6 +434,7 @@ function wrapStorage(inner: Storage, proc: Proc, sim: ScheduleRun): Storage {
       if (typeof fault === "number") await sleep(fault);
       const wrote = await run();
       if (wrote) sim.noteStored(credentials);
+      if (wrote && credentials.loggedOut) proc.tombstonePending = false;
       sim.log(
         proc,
         `${wrote ? "stored" : "refused to store"} g${credentials.generation} ${
@@ -741,6 +744,7 @@ export async function runSchedule(
         await run();
       } catch (error) {
         if (proc.crashed) return;
+        if (op === "logout" && error instanceof MonzoStorageError) proc.tombstonePending = true;
         judgeError(error, storedAtStart, op, proc);
       } finally {
         if (op === "logout") proc.loggingOut--;
@@ -809,7 +813,7 @@ export async function runSchedule(
         case "crash": {
           const proc = slots[step.i];
           if (proc.tokenRequests > 0 || proc.unstored.size > 0) sim.crashInWindow = true;
-          if (proc.loggingOut > 0) sim.crashInLogout = true;
+          if (proc.loggingOut > 0 || proc.tombstonePending) sim.crashInLogout = true;
           proc.crash();
           slots[step.i] = await start(step.i);
           break;
