@@ -14,7 +14,8 @@
 // 4. Every handler call has a deadline. A set that could not be stored stays in memory,
 //    keeps the lease, is retried under rule 2 before the next request (and by the
 //    heartbeat), is never used for a request until stored, and makes close() throw.
-// 5. A 401 for a token that a refresh in flight is replacing waits for it, then retries once.
+// 5. A 401 for a token that a refresh in flight is replacing waits for it, then the request
+//    is sent again with the new token.
 
 import {
   MonzoApiError,
