@@ -299,6 +299,52 @@ describe("login safety: the eleven reproduced defects of issue 8", () => {
     }
   });
 
+  test("defect 3 (two logins, the first one's holder paused): the login Monzo issued last is kept", async () => {
+    const world = await setup();
+    try {
+      const shared = new MemoryStorage(world.first);
+      // A's heartbeat never gets through (A is as good as paused): its lease runs out while
+      // the answer to its code exchange is late. Monzo issued A's login first.
+      const a = await Authentication.fromStorage({
+        store: (credentials: Credentials) => shared.store(credentials),
+        fetch: () => shared.fetch(),
+        storeIf: (credentials: Credentials, expected: number | null) =>
+          shared.storeIf(credentials, expected),
+        acquireLease: async (ttlMs: number) => {
+          const lease = await shared.acquireLease(ttlMs);
+          return lease && { release: () => lease.release(), renew: () => new Promise(() => {}) };
+        },
+      } as Storage, world.options());
+      const b = await Authentication.fromStorage(shared, world.options());
+      world.emulator.injectFault({ path: "/oauth2/token", after: true, delayMs: 900 });
+      const first = outcome(() =>
+        a.authenticate(world.emulator.authorize(), { state: "s", expectedState: "s" })
+      );
+      while (world.emulator.counters.grants.authorization_code === 0) await sleep(2);
+      await sleep(TIMING.leaseTtlMs + 100);
+      // B's login comes second: Monzo evicts A's.
+      const second = await b.authenticate(world.emulator.authorize(), {
+        state: "s",
+        expectedState: "s",
+      });
+      await first;
+      assert.equal(world.emulator.tokenStatus(second.accessToken), "active");
+      const stored = await shared.fetch();
+      assert.equal(
+        stored?.accessToken,
+        second.accessToken,
+        "the login Monzo issued last is stored",
+      );
+      const requests = await Promise.all(
+        [a, b].map((auth) => outcome(() => auth.request("GET", "/ping/whoami"))),
+      );
+      for (const result of requests) assert.ok(result.ok, `${!result.ok && result.error}`);
+      await assertNewest(world.emulator, shared, [a, b]);
+    } finally {
+      await world.close();
+    }
+  });
+
   /** Defect 4 in one process: a grant answer slower than `timeoutMs`, two instances. */
   async function slowGrant(after: boolean): Promise<void> {
     const world = await setup();
