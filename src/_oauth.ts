@@ -94,6 +94,27 @@ export function processTokenResponse(
   return grant;
 }
 
+/**
+ * Asks Monzo whether an access token still works (`GET /ping/whoami`): `true` when it does,
+ * `false` when Monzo refuses it (evicted, rotated, revoked or expired), `undefined` when the
+ * answer says neither.
+ */
+export async function tokenWorks(
+  transport: TransportConfig,
+  apiUrl: string,
+  accessToken: string,
+): Promise<boolean | undefined> {
+  try {
+    const response = await send(transport, "GET /ping/whoami", `${apiUrl}/ping/whoami`, {
+      headers: { Authorization: `Bearer ${accessToken}`, Accept: "application/json" },
+    }, true);
+    if (response.status < 300) return true;
+    return response.status === 401 ? false : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Revokes an access token (and its refresh token) with `POST /oauth2/logout`. */
 export async function revokeToken(
   transport: TransportConfig,

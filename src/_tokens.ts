@@ -50,6 +50,8 @@ export interface KeeperConfig {
   grant(params: Record<string, string>): Promise<TokenGrant>;
   /** Revokes an access token at Monzo. */
   revoke(accessToken: string): Promise<void>;
+  /** Whether Monzo still accepts an access token (`undefined`: could not tell). */
+  works(accessToken: string): Promise<boolean | undefined>;
 }
 
 const POLL_MS = 50;
@@ -151,20 +153,34 @@ export class TokenKeeper {
     return replaced();
   }
 
-  /** A new login: the code exchange, under the lease, stored over anything. */
+  /**
+   * A new login: the code exchange, under the lease, stored over anything; unless the
+   * storage moved on while the code was exchanged (the lease ran out meanwhile) and Monzo
+   * says the new set no longer works: a later login evicted it.
+   */
   login(params: Record<string, string>): Promise<Credentials> {
     return this.#serial(async () => {
       const lease = await this.#takeLease(() => false);
       try {
+        const before = await readNewest(this.handlers, this.#config.clientId, this.#storeMs);
         const granted = await this.#config.grant(params);
         // From here on the set is the login: nothing may throw before it is kept.
-        let highest = this.#generation();
+        let stored: Credentials | null | undefined;
         try {
-          const stored = await readNewest(this.handlers, this.#config.clientId, this.#storeMs);
-          if (stored) highest = Math.max(highest, generationOf(stored));
+          stored = await readNewest(this.handlers, this.#config.clientId, this.#storeMs);
         } catch {
           // Unreadable now: the write below finds out, and goes above what it finds.
         }
+        const moved = !!stored && (!before || generationOf(stored) !== generationOf(before) ||
+          stored.accessToken !== before.accessToken);
+        if (moved && (await this.#config.works(granted.accessToken)) === false) {
+          await this.#adopt(stored!);
+          throw new MonzoAuthenticationError(
+            "A newer login replaced this one while it was being made; the newer one is kept.",
+            { code: "oauth.login_superseded" },
+          );
+        }
+        const highest = Math.max(stored ? generationOf(stored) : 0, this.#generation());
         await this.#write(this.#newSet(granted, highest + 1), "replace");
         return { ...this.#set! };
       } finally {

@@ -14,7 +14,7 @@ import {
   send,
   type TransportConfig,
 } from "./http.ts";
-import { authorizationUrl, requestTokens, revokeToken } from "./_oauth.ts";
+import { authorizationUrl, requestTokens, revokeToken, tokenWorks } from "./_oauth.ts";
 import { TokenKeeper } from "./_tokens.ts";
 import type { Credentials, Storage } from "./storage.ts";
 import {
@@ -240,6 +240,7 @@ export class Authentication {
       handoverWaitMs: checkNumber(options.handoverWaitMs, "handoverWaitMs", 0) ?? 2 * leaseTtlMs,
       grant: (params) => requestTokens(grantTransport, client, params),
       revoke: (token) => revokeToken(this.#transport, this.#apiUrl, token),
+      works: (token) => tokenWorks(this.#transport, this.#apiUrl, token),
     }, initial);
   }
 

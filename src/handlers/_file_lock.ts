@@ -17,8 +17,7 @@ import type { StorageLease } from "../storage.ts";
 import { sleep } from "./_common.ts";
 import { checkTtl, isLiveLease, leaseOwner, newLease } from "./_lease.ts";
 
-const GUARD_STALE_MS = 10_000;
-const GUARD_ATTEMPTS = 100;
+const GUARD_STALE_MS = 1_000;
 const GUARD_RETRY_MS = 10;
 
 /** Takes the lock at `lockPath` when it is free or its time has run out. */
@@ -71,15 +70,16 @@ async function releaseFileLock(lockPath: string, owner: string): Promise<void> {
 
 /**
  * Runs `run` holding the guard at `guardPath`, waiting while another process holds it (a
- * few milliseconds), and breaking a guard older than GUARD_STALE_MS.
+ * few milliseconds), and breaking a guard older than GUARD_STALE_MS (its holder was killed).
  */
 export async function underGuard<T>(guardPath: string, run: () => Promise<T>): Promise<T> {
-  for (let attempt = 0;; attempt++) {
+  const deadline = Date.now() + 2 * GUARD_STALE_MS;
+  for (;;) {
     if (await createExclusive(guardPath, crypto.randomUUID())) break;
     const guard = await readRecord(guardPath);
     if (guard && Date.now() - guard.mtimeMs > GUARD_STALE_MS) {
       await rm(guardPath, { force: true });
-    } else if (attempt >= GUARD_ATTEMPTS) {
+    } else if (Date.now() > deadline) {
       throw new Error(`${guardPath} stayed busy`);
     } else {
       await sleep(GUARD_RETRY_MS * (0.5 + Math.random()));

@@ -88,8 +88,9 @@ export class BunFileStorage extends Storage {
   }
 
   /**
-   * Replaces the file with the credentials if the stored generation is `expected`: read,
-   * compare and rename under a guard file, so that no other writer gets in between.
+   * Replaces the file with the credentials if the stored generation is `expected`: the new
+   * file is written and flushed first, then read, compare and rename happen under a guard
+   * file (held for a moment), so that no other writer gets in between.
    *
    * @param credentials The new token set.
    * @param expected The generation that must be stored now, or `null` for none.
@@ -98,13 +99,18 @@ export class BunFileStorage extends Storage {
   override storeIf(credentials: Credentials, expected: number | null): Promise<boolean> {
     return guard(NAME, "storeIf", async () => {
       const checked = checkCredentials(credentials, NAME, "storeIf");
-      return await underGuard(`${this.#path}.guard`, async () => {
-        if (storedGeneration(await readCredentials(this.#path, "storeIf")) !== expected) {
-          return false;
-        }
-        await replaceFile(this.#path, `${JSON.stringify(checked, null, 2)}\n`);
-        return true;
-      });
+      return await replaceFileIf(
+        this.#path,
+        `${JSON.stringify(checked, null, 2)}\n`,
+        (commit) =>
+          underGuard(`${this.#path}.guard`, async () => {
+            if (storedGeneration(await readCredentials(this.#path, "storeIf")) !== expected) {
+              return false;
+            }
+            await commit();
+            return true;
+          }),
+      );
     });
   }
 
@@ -167,8 +173,25 @@ async function readCredentials(path: string, operation: string): Promise<Credent
 
 /** Writes a temporary file beside `path`, flushes it, then renames it over `path`. */
 async function replaceFile(path: string, text: string): Promise<void> {
+  await replaceFileIf(path, text, async (commit) => {
+    await commit();
+    return true;
+  });
+}
+
+/**
+ * Writes `text` to a temporary file beside `path` and flushes it, then renames it over
+ * `path` if `decide()` (run just before the rename) still agrees. The slow part happens
+ * before `decide`, so a guard held around `decide` and the rename is held for a moment only.
+ */
+async function replaceFileIf(
+  path: string,
+  text: string,
+  decide: (commit: () => Promise<void>) => Promise<boolean>,
+): Promise<boolean> {
   const directory = dirname(path);
   const temp = join(directory, `.${basename(path)}.${crypto.randomUUID()}.tmp`);
+  let renamed = false;
   try {
     const handle = await open(temp, "wx", 0o600);
     try {
@@ -178,12 +201,12 @@ async function replaceFile(path: string, text: string): Promise<void> {
       await handle.close();
     }
     await chmod(temp, 0o600); // in case the file system ignored the mode
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
+    renamed = await decide(() => rename(temp, path));
+  } finally {
+    if (!renamed) await rm(temp, { force: true });
   }
-  await syncDirectory(directory);
+  if (renamed) await syncDirectory(directory);
+  return renamed;
 }
 
 /** Flushes a directory entry (the rename) to disk, where the platform allows it. */
