@@ -56,6 +56,7 @@ const stages = {
           ...entries,
           ...files,
           "examples/cloudflare-worker/worker.ts",
+          "examples/cloudflare-worker/emulator.ts",
           "examples/hono/main.ts",
           "examples/deno.ts",
           "examples/bun.ts",

@@ -8,8 +8,9 @@
  * would both spend the same single-use refresh token, and one of them would log the user
  * out. Instead, either:
  *
- * - let a Durable Object own the login and do every refresh (its storage is strongly
- *   consistent and its requests run one at a time), with Workers asking it for the token; or
+ * - keep the login in a Durable Object with `DurableObjectStorage`
+ *   (`@monzo-api/client/handlers/durable-object`): strongly consistent, one operation at a
+ *   time, a lease and a compare-and-set, so any request may refresh; or
  * - refresh in one scheduled Worker (a cron trigger, well before the six-hour expiry) and
  *   have the request-serving Workers only read the stored credentials.
  *
