@@ -482,18 +482,24 @@ export class TokenKeeper {
    */
   async #revoke(set: Credentials): Promise<boolean> {
     let current = set;
+    let lost = false;
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await this.#config.revoke(current.accessToken);
         return false;
       } catch (error) {
         const unchanged = current === set;
-        if (!(error instanceof MonzoApiError)) return false; // lost answer: it may be revoked
+        // Lost answer: it may be revoked, or not. Ask again: once revoked, it answers 401.
+        if (!(error instanceof MonzoApiError)) {
+          lost = true;
+          continue;
+        }
         if (error.status !== 401) {
           if (unchanged) throw error;
           continue; // the successor is live: try again
         }
-        if (error.code !== EXPIRED || !current.refreshToken) return unchanged; // already dead
+        // Already dead: replaced before we came, unless it is our own lost revoke that landed.
+        if (error.code !== EXPIRED || !current.refreshToken) return unchanged && !lost;
         try {
           const granted = await this.#config.grant({
             grant_type: "refresh_token",
