@@ -94,7 +94,7 @@ export class TokenKeeper {
 
   /** A token to send: waits for a write in flight, stores an unsaved set, refreshes. */
   async token(): Promise<string> {
-    for (let refreshed = false;; refreshed = true) {
+    for (let refreshes = 0;; refreshes++) {
       await this.#idle();
       if (this.#unsaved) await this.#serial(() => this.#flushLocked());
       // Logged out here: another instance may have logged in since, or be storing a login.
@@ -102,8 +102,8 @@ export class TokenKeeper {
       const set = this.#set;
       if (!set || set.loggedOut) throw notAuthenticated(set);
       // A set just granted is used until it expires, even when Monzo grants less than the skew.
-      if (!this.#expiresSoon(set, refreshed ? 0 : undefined)) return set.accessToken;
-      if (refreshed) {
+      if (!this.#expiresSoon(set, refreshes ? 0 : undefined)) return set.accessToken;
+      if (refreshes === 2) {
         throw new MonzoAuthenticationError("Monzo granted an access token that expires at once");
       }
       if (!set.refreshToken) {
