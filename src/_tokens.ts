@@ -316,12 +316,18 @@ export class TokenKeeper {
     }
   }
 
-  /** Waits for a lease holder (adopting what it stores) and reads the newest set. */
+  /**
+   * Waits for a lease holder (adopting what it stores) and reads the newest set; after a
+   * takeover, also for a set the former holder may still store (rule 3).
+   */
   async #catchUp(): Promise<void> {
+    const before = this.#set;
     const live = () => !!this.#set && !this.#set.loggedOut;
     const lease = await this.#takeLease(live);
     try {
-      await this.#adoptNewer();
+      if (!(await this.#adoptNewer()) && lease !== ADOPTED && this.#handover && before) {
+        await this.#awaitNewer(before);
+      }
     } finally {
       await this.#release(lease);
     }

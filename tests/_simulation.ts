@@ -464,6 +464,7 @@ function wrapStorage(inner: Storage, proc: Proc, sim: ScheduleRun): Storage {
         if (!lease) return null;
         sim.log(proc, "took the lease");
         const wrapped: StorageLease = {
+          tookOver: lease.tookOver,
           release: () => call(() => (sim.log(proc, "released the lease"), lease.release())),
         };
         if (lease.renew) {
