@@ -428,9 +428,7 @@ export class TokenKeeper {
     const dropped = this.#unsaved && this.#set && !this.#set.loggedOut ? this.#set : null;
     this.#set = stored;
     this.#unsaved = null;
-    if (stored.loggedOut && dropped) {
-      await this.#config.revoke(dropped.accessToken).catch(() => {});
-    }
+    if (stored.loggedOut && dropped) await this.#revoke(dropped).catch(() => {});
   }
 
   /**
