@@ -23,6 +23,7 @@ import {
   type MonzoError,
   MonzoStorageError,
 } from "./errors.ts";
+import { sleep } from "./http.ts";
 import type { TokenGrant } from "./_oauth.ts";
 import {
   callHandler,
@@ -556,10 +557,6 @@ function notAuthenticated(set: Credentials | null): MonzoAuthenticationError {
         "load stored credentials.",
       { code: "oauth.not_authenticated", reauthorizationRequired: true },
     );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Lets the process exit while a heartbeat timer is pending (Node, Bun, Deno). */

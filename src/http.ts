@@ -321,7 +321,8 @@ export function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
 }
 
-function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
+/** Resolves after `ms` milliseconds, or rejects when `signal` aborts first. */
+export function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {

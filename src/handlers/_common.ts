@@ -81,10 +81,7 @@ export function parseJson(text: string, handler: string, operation: string): unk
   }
 }
 
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep } from "../http.ts";
 
 const INSPECT_KEYS = [Symbol.for("nodejs.util.inspect.custom"), Symbol.for("Deno.customInspect")];
 
