@@ -220,6 +220,11 @@ export interface Pot {
   available_for_bills?: boolean;
   /** Whether the pot has virtual cards. *(observed)* */
   has_virtual_cards?: boolean;
+  /**
+   * The pot's backing account (`acc_…`): `GET /transactions?account_id=` with it lists the
+   * pot's own statement, for the last 90 days only. *(observed)*
+   */
+  pot_account_id?: string;
   /** Fields Monzo added later. */
   [key: string]: unknown;
 }

@@ -7,6 +7,8 @@ import { MonzoEmulator, serveEmulator } from "../src/testing/mod.ts";
 type Json = any;
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);
+// One listing spans at most 365 days: read the seeded year from here.
+const YEAR_AGO = new Date(NOW - 365 * DAY).toISOString();
 
 async function setup() {
   const emulator = new MonzoEmulator({ seed: 5, now: () => NOW });
@@ -179,7 +181,7 @@ describe("emulator transactions", () => {
     t = await setup();
     all = [];
     const token = t.emulator.login().accessToken;
-    for (let since = "";;) {
+    for (let since = `&since=${YEAR_AGO}`;;) {
       const page =
         (await t.api(`/transactions?account_id=${t.emulator.accounts.current}&limit=100${since}`, {
           token,
@@ -199,13 +201,13 @@ describe("emulator transactions", () => {
     assert.equal(new Set(all.map((tx) => tx.id)).size, all.length);
     for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].created <= all[i].created);
     assert.ok(Date.parse(all[0].created) < NOW - 360 * DAY);
-    assert.ok(all.some((tx) => tx.decline_reason && tx.settled === ""));
+    assert.ok(all.some((tx) => tx.decline_reason && tx.settled === tx.created));
     assert.ok(all.some((tx) => !tx.decline_reason && tx.settled === ""));
     assert.ok(all.filter((tx) => tx.category === "income").length >= 12);
   });
 
   it("defaults to 30 per page and rejects limits outside 1..100", async () => {
-    const page = (await list("")).body.transactions;
+    const page = (await list(`since=${YEAR_AGO}`)).body.transactions;
     assert.deepEqual(page.map((tx: Json) => tx.id), all.slice(0, 30).map((tx) => tx.id));
     for (const limit of ["101", "0", "ten"]) {
       const response = await list(`limit=${limit}`);
@@ -229,13 +231,13 @@ describe("emulator transactions", () => {
   });
 
   it("inlines merchants with expand[] (encoded or literal brackets), else gives ids", async () => {
-    const plain = (await list("limit=100")).body.transactions;
+    const plain = (await list(`limit=100&since=${YEAR_AGO}`)).body.transactions;
     assert.ok(
       plain.some((tx: Json) => typeof tx.merchant === "string" && tx.merchant.startsWith("merch_")),
     );
     assert.ok(plain.some((tx: Json) => tx.merchant === null));
     for (const expand of ["expand%5B%5D=merchant", "expand[]=merchant"]) {
-      const expanded = (await list(`limit=100&${expand}`)).body.transactions;
+      const expanded = (await list(`limit=100&since=${YEAR_AGO}&${expand}`)).body.transactions;
       const withMerchant = expanded.find((tx: Json) => tx.merchant !== null);
       assert.equal(typeof withMerchant.merchant.name, "string");
       assert.ok(
@@ -278,10 +280,10 @@ describe("emulator transactions", () => {
   it("gives 404 for unknown transactions and 403 for another user's", async () => {
     assert.equal((await t.api("/transactions/tx_unknown")).status, 404);
     const partner = t.emulator.login({ userId: t.emulator.partner.id }).accessToken;
-    const theirs = (await t.api(`/transactions?account_id=${t.emulator.partner.account}&limit=1`, {
-      token: partner,
-    }))
-      .body.transactions[0];
+    const theirs = (await t.api(
+      `/transactions?account_id=${t.emulator.partner.account}&limit=1&since=${YEAR_AGO}`,
+      { token: partner },
+    )).body.transactions[0];
     assert.equal((await t.api(`/transactions/${theirs.id}`)).status, 403);
   });
 });
@@ -295,17 +297,17 @@ describe("emulator 90-day history window", () => {
     const token = t.emulator.login().accessToken;
     const account = t.emulator.accounts.current;
     const list = (query = "") => t.api(`/transactions?account_id=${account}${query}`, { token });
-    const oldest = (await list("&limit=1")).body.transactions[0];
+    const since = (days: number) =>
+      `&since=${new Date(t.emulator.now() - days * DAY).toISOString()}`;
+    const oldest = (await list(`&limit=1${since(364)}`)).body.transactions[0];
     assert.equal((await t.api(`/transactions/${oldest.id}`, { token })).status, 200);
 
     t.emulator.advanceTime(4 * 60);
-    assert.equal((await list()).status, 200);
+    assert.equal((await list(since(365))).status, 200);
     t.emulator.advanceTime(2 * 60);
-    const closed = await list();
+    const closed = await list(since(365));
     assert.equal(closed.status, 403);
     assert.equal(closed.body.code, "forbidden.verification_required");
-    const since = (days: number) =>
-      `&since=${new Date(t.emulator.now() - days * DAY).toISOString()}`;
     assert.equal((await list(since(89))).status, 200);
     assert.equal((await list(since(91))).status, 403);
     assert.equal((await list(`&since=${oldest.id}`)).status, 403);
@@ -321,9 +323,11 @@ describe("emulator 90-day history window", () => {
   it("reopens the window only with a new approval", async () => {
     const { accessToken } = t.emulator.login({ approved: false });
     t.emulator.approve(accessToken);
-    const response = await t.api(`/transactions?account_id=${t.emulator.accounts.current}`, {
-      token: accessToken,
-    });
+    const since = new Date(t.emulator.now() - 365 * DAY).toISOString();
+    const response = await t.api(
+      `/transactions?account_id=${t.emulator.accounts.current}&since=${since}`,
+      { token: accessToken },
+    );
     assert.equal(response.status, 200);
   });
 });

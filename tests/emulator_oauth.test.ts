@@ -209,7 +209,9 @@ describe("emulator OAuth", () => {
     emulator.advanceTime(10 * 60);
     const third = await refresh(client, second.body.refresh_token);
     const old = await api(
-      `/transactions?account_id=${emulator.accounts.current}`,
+      `/transactions?account_id=${emulator.accounts.current}&since=${
+        new Date(emulator.now() - 364 * 86_400_000).toISOString()
+      }`,
       third.body.access_token,
     );
     assert.equal(old.body.code, "forbidden.verification_required");

@@ -149,7 +149,8 @@ test("after the 5-minute window, history past 90 days is MonzoPermissionsError v
   await withMonzo(async ({ monzo, emulator }) => {
     emulator.advanceTime(6 * 60);
     const account = emulator.accounts.current;
-    await assert.rejects(monzo.transactions.list(account), (error: unknown) => {
+    const yearAgo = new Date(emulator.now() - 364 * DAY_MS);
+    await assert.rejects(monzo.transactions.list(account, { since: yearAgo }), (error: unknown) => {
       assert.ok(error instanceof MonzoPermissionsError);
       assert.equal(error.reason, "verification_required");
       assert.match(error.message, /90 days/);

@@ -15,6 +15,7 @@ import { receiptRoutes } from "./routes_receipts.ts";
 import { transactionRoutes } from "./routes_transactions.ts";
 import { webhookRoutes } from "./routes_webhooks.ts";
 import type { State } from "./state.ts";
+import type { EmulatorRequest } from "./types.ts";
 
 const CONTROL_PREFIX = "/_emulator/";
 
@@ -32,14 +33,17 @@ export function createApp(state: State): Hono {
     const bytes = await readBody(request, state.maxBodyBytes);
     bodies.set(request, bytes);
     if (control) return await next();
-    state.logRequest({
+    const logged: EmulatorRequest = {
       method: request.method,
       path: url.pathname,
       query: url.search.slice(1),
       contentType: request.headers.get("content-type"),
       body: new TextDecoder().decode(bytes),
       authorization: request.headers.get("authorization"),
-    });
+      at: state.now(),
+      status: 0,
+    };
+    state.logRequest(logged);
     if (request.method === "POST" && url.pathname === "/oauth2/token") {
       state.counters.tokenRequests++;
     }
@@ -47,13 +51,18 @@ export function createApp(state: State): Hono {
     if (fault?.after) {
       // Handled first (Monzo applied it), then the answer is late or lost.
       await next();
+      logged.status = c.res.status;
       const late = await faultResponse(fault, request);
       if (late) c.res = late;
       return;
     }
     const response = fault && await faultResponse(fault, request);
-    if (response) return response;
+    if (response) {
+      logged.status = response.status;
+      return response;
+    }
     await next();
+    logged.status = c.res.status;
   });
 
   const router = new Router(app, state);

@@ -14,8 +14,11 @@ import type {
   EmulatorTokenSet,
   EmulatorTransaction,
   EmulatorTransactionInput,
+  EmulatorTransactionPatch,
+  EmulatorTransactionsRequest,
   EmulatorUpload,
   LoginOptions,
+  SettleOptions,
 } from "./types.ts";
 
 /**
@@ -23,8 +26,10 @@ import type {
  * `fetch` handler. It seeds a user (Ada Lovelace) with a current account, a joint account,
  * pots and a year of transactions, and follows Monzo's rules: codes and refresh tokens are
  * single-use, newer logins evict older tokens, tokens wait for the in-app approval, history
- * older than 90 days needs a strong customer authentication in the last 5 minutes, pot moves
- * are idempotent, webhooks are delivered with retries. Faults can be injected.
+ * older than 90 days needs a strong customer authentication in the last 5 minutes (a pot's
+ * account reaches 90 days only, always), one transaction listing spans at most 365 days, pot
+ * moves are idempotent, webhooks are delivered with retries. Transactions can be settled,
+ * edited and removed afterwards, and faults can be injected.
  *
  * Pages: `GET /auth/` (consent, buttons `#allow` and `#deny`) and `GET /auth/approve`
  * (the in-app approval, button `#approve`). Controls for other processes: `POST
@@ -298,7 +303,11 @@ export class MonzoEmulator {
    * await emulator.deliveries();
    * ```
    *
-   * @param accountId Any seeded account.
+   * A `created` in the past makes a backdated insert, as Monzo's offline payments are: its id
+   * is made from the insertion instant, so it sorts after the ids of transactions created
+   * later, and a `since=<id>` cursor has already passed its place.
+   *
+   * @param accountId Any seeded account, or a pot's `pot_account_id`.
    * @param transaction Fields; the rest get defaults (a pending £3.50 debit, now).
    * @returns The stored transaction (live: later annotations show on it).
    */
@@ -307,6 +316,110 @@ export class MonzoEmulator {
     transaction: EmulatorTransactionInput = {},
   ): EmulatorTransaction {
     return this.#state.addTransaction(accountId, transaction);
+  }
+
+  /**
+   * Settles a transaction, optionally with a final amount that differs from the pending one
+   * (hotel and fuel pre-authorisations, foreign exchange): `settled`, `updated`, `amount`,
+   * `local_amount`, `categories` and the balance follow, and `amount_is_pending` becomes
+   * false. No webhook fires: Monzo sends none for changes.
+   *
+   * @example A hotel pre-authorisation of £100 settles nine days later at £234.56
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * const hold = emulator.addTransaction(emulator.accounts.current, { amount: -10000, amountIsPending: true });
+   * emulator.advanceTime(9 * 86400);
+   * emulator.settleTransaction(hold.id, { amount: -23456 });
+   * ```
+   *
+   * @param id A transaction id (any account).
+   * @param options Settlement time (default now) and final amount (default unchanged).
+   * @returns The updated record.
+   * @throws {Error} When the transaction is unknown or the options are malformed.
+   */
+  settleTransaction(id: string, options: SettleOptions = {}): EmulatorTransaction {
+    return this.#state.settleTransaction(id, options);
+  }
+
+  /**
+   * Edits a transaction as the user or Monzo would (notes, category, metadata, description,
+   * amount, a decline); `updated` moves to now and the balance follows the amount. No webhook
+   * fires.
+   *
+   * @example The user adds a note on day 40
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * const tx = emulator.addTransaction(emulator.accounts.current, { amount: -1250 });
+   * emulator.advanceTime(40 * 86400);
+   * emulator.updateTransaction(tx.id, { notes: "Dinner with Charles", category: "eating_out" });
+   * ```
+   *
+   * @param id A transaction id (any account).
+   * @param patch The fields to change.
+   * @returns The updated record.
+   * @throws {Error} When the transaction is unknown or a field is malformed.
+   */
+  updateTransaction(id: string, patch: EmulatorTransactionPatch): EmulatorTransaction {
+    return this.#state.updateTransaction(id, patch);
+  }
+
+  /**
+   * Removes a transaction: it leaves the listings and the balance, and `GET
+   * /transactions/{id}` answers 404 `not_found.transaction`.
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * const tx = emulator.addTransaction(emulator.accounts.current);
+   * emulator.removeTransaction(tx.id);
+   * ```
+   *
+   * @param id A transaction id (any account).
+   * @throws {Error} When the transaction is unknown.
+   */
+  removeTransaction(id: string): void {
+    this.#state.removeTransaction(id);
+  }
+
+  /**
+   * The `GET /transactions` requests among {@link MonzoEmulator.requests}, oldest first, with
+   * their query and status: what a sync asked for and what it got.
+   *
+   * @example No listing asked for more than 365 days
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * // ...run a sync against it...
+   * for (const { since, before, status } of emulator.transactionRequests()) {
+   *   console.log(since, before, status);
+   * }
+   * ```
+   *
+   * @returns A fresh array of parsed entries.
+   */
+  transactionRequests(): EmulatorTransactionsRequest[] {
+    return this.requests
+      .filter((r) => r.method === "GET" && r.path === "/transactions")
+      .map(({ at, query, status }) => {
+        const params = new URLSearchParams(query);
+        const entry: EmulatorTransactionsRequest = {
+          at,
+          accountId: params.get("account_id") ?? "",
+          status,
+        };
+        for (const key of ["since", "before", "limit"] as const) {
+          const value = params.get(key);
+          if (value !== null) entry[key] = value;
+        }
+        return entry;
+      });
   }
 
   /**

@@ -25,6 +25,16 @@ export class Ledger {
     if (tx.declineReason === undefined) this.balance += tx.amount;
   }
 
+  /** Removes `tx` (and its amount from the balance); false when it is not here. */
+  remove(tx: Entry): boolean {
+    const at = this.indexOf(tx);
+    if (at < 0) return false;
+    this.items.splice(at, 1);
+    this.times.splice(at, 1);
+    if (tx.declineReason === undefined) this.balance -= tx.amount;
+    return true;
+  }
+
   /** Index of the first transaction created at or after `ms`. */
   firstAtOrAfter(ms: number): number {
     return this.#search(ms, false);

@@ -40,8 +40,11 @@ export type {
   EmulatorTokenSet,
   EmulatorTransaction,
   EmulatorTransactionInput,
+  EmulatorTransactionPatch,
+  EmulatorTransactionsRequest,
   EmulatorUpload,
   LoginOptions,
   ServedEmulator,
   ServeOptions,
+  SettleOptions,
 } from "./types.ts";

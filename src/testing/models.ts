@@ -74,6 +74,8 @@ export interface Pot {
   locked_until?: string;
   available_for_bills: boolean;
   has_virtual_cards: boolean;
+  /** The pot's backing account (`acc_…`): `GET /transactions` lists the pot's statement. */
+  pot_account_id: string;
 }
 
 /** A merchant, in the shape `expand[]=merchant` returns. */

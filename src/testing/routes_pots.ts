@@ -58,7 +58,7 @@ function move(call: Call, session: Session, direction: "deposit" | "withdraw"): 
   const now = state.now();
   pot.balance += direction === "deposit" ? amount : -amount;
   pot.updated = iso(now);
-  state.insert(newEntry(state.rng, {
+  const entry = newEntry(state.rng, {
     accountId: account.id,
     userId: session.user.id,
     createdMs: now,
@@ -66,11 +66,14 @@ function move(call: Call, session: Session, direction: "deposit" | "withdraw"): 
     description: pot.id,
     merchant: null,
     category: "savings",
-    settledMs: now,
+    settledMs: state.transferSettlement(),
+    updatedMs: now,
     scheme: "uk_retail_pot",
     metadata: { pot_id: pot.id, trigger: "user", dedupe_id: dedupeId },
     includeInSpending: false,
-  }));
+  });
+  state.insert(entry);
+  state.potStatement(pot, entry);
   const result = { ...pot };
   remember(state.potMoves, key, result);
   return call.c.json(result);

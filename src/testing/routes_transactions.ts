@@ -1,8 +1,8 @@
 // GET /transactions (paged by time), GET /transactions/{id}, PATCH /transactions/{id}.
 import { badParam, missingParam } from "./_errors.ts";
-import { iso, parseTimestamp } from "./_time.ts";
+import { parseTimestamp } from "./_time.ts";
 import type { Call, Router } from "./router.ts";
-import { materialize, renderTransaction } from "./transactions.ts";
+import { applyChange, type EntryChange, materialize, renderTransaction } from "./transactions.ts";
 import type { EmulatorTransaction } from "./types.ts";
 
 const DEFAULT_LIMIT = 30;
@@ -12,13 +12,13 @@ const MAX_LIMIT = 100;
 export function transactionRoutes(router: Router): void {
   router.api("GET", "/transactions", (call, session) => {
     const { state, query } = call;
-    const account = state.account(session, query.required("account_id"));
+    const account = state.listable(session, query.required("account_id"));
     const ledger = state.world.ledgers.get(account.id)!;
     const limit = parseLimit(query.optional("limit"));
 
     // `since` is an inclusive timestamp or an exclusive transaction id; `before` is exclusive.
     let start = 0;
-    let fromMs = Number.NEGATIVE_INFINITY;
+    let fromMs = account.createdMs;
     const since = query.optional("since");
     if (since !== undefined) {
       const sinceMs = parseTimestamp(since);
@@ -37,13 +37,17 @@ export function transactionRoutes(router: Router): void {
       }
     }
     let end = ledger.items.length;
+    let toMs = state.now();
     const before = query.optional("before");
     if (before !== undefined) {
       const beforeMs = parseTimestamp(before);
       if (beforeMs === undefined) throw badParam("before", "must be an RFC 3339 timestamp");
       end = ledger.firstAtOrAfter(beforeMs);
+      toMs = beforeMs;
     }
-    state.checkHistoryWindow(session, fromMs);
+    // A validation error (400) comes before the permission check (403), as is usual.
+    state.checkRange(fromMs, toMs);
+    state.checkHistoryWindow(session, fromMs, toMs, account.pot !== undefined);
 
     const expand = query.expands("merchant");
     const page = ledger.items.slice(start, Math.max(start, Math.min(end, start + limit)));
@@ -52,8 +56,10 @@ export function transactionRoutes(router: Router): void {
   });
 
   router.api("GET", "/transactions/:transaction_id", (call, session) => {
-    const entry = call.state.transaction(session, call.param("transaction_id"));
-    call.state.checkHistoryWindow(session, entry.createdMs);
+    const { state } = call;
+    const entry = state.transaction(session, call.param("transaction_id"));
+    const pot = state.world.potAccounts.has(entry.accountId);
+    state.checkHistoryWindow(session, entry.createdMs, state.now(), pot);
     return call.c.json({
       transaction: render(call, materialize(entry), call.query.expands("merchant")),
     });
@@ -63,15 +69,11 @@ export function transactionRoutes(router: Router): void {
     const { state, form } = call;
     const updates = form.map("metadata");
     if (Object.keys(updates).length === 0) throw missingParam("metadata");
-    const tx = materialize(state.transaction(session, call.param("transaction_id")));
-    const metadata = { ...tx.metadata };
-    for (const [key, value] of Object.entries(updates)) {
-      if (value === "") delete metadata[key];
-      else metadata[key] = value;
-      if (key === "notes") tx.notes = value;
-    }
-    tx.metadata = metadata;
-    tx.updated = iso(state.now());
+    const entry = state.transaction(session, call.param("transaction_id"));
+    const change: EntryChange = { metadata: updates };
+    if (updates.notes !== undefined) change.notes = updates.notes;
+    applyChange(entry, change, state.now());
+    const tx = materialize(entry);
     return call.c.json({ transaction: render(call, tx, form.expands("merchant")) });
   });
 }

@@ -16,12 +16,19 @@ export interface World {
   partnerAccountId: string;
   accounts: Map<string, Account>;
   pots: Map<string, Pot>;
+  /** Pots by the id of their backing account (`pot_account_id`), whose ledger is the pot's statement. */
+  potAccounts: Map<string, Pot>;
   merchants: Map<string, Merchant>;
   ledgers: Map<string, Ledger>;
   transactions: Map<string, Entry>;
 }
 
+/** Days of history of the joint and partner accounts (at most), and the default of the current one. */
 const HISTORY_DAYS = 365;
+/** Age of the current account in days, unless its history needs it older. */
+const CURRENT_ACCOUNT_DAYS = 1100;
+/** On average one £0 "PIN change or balance check" row per this many days. */
+const BALANCE_CHECK_EVERY_DAYS = 75;
 const SORT_CODE = "040004";
 
 /** Card spending: category weight and amount range in pence. */
@@ -60,13 +67,29 @@ interface Plan {
   owners: User[];
   cardPerDay: number;
   monthly: Monthly[];
+  /** Days of history. */
+  days: number;
 }
 
-/** Builds the world relative to `nowMs`; `cardPerDay` sizes the current account's history. */
-export function seedWorld(rng: Random, nowMs: number, cardPerDay: number): World {
+/** What sizes the seeded world. */
+export interface SeedOptions {
+  /** Average card transactions per day on the current account. */
+  cardPerDay: number;
+  /** Days of history of the current account (the others get at most 365). */
+  historyDays: number;
+}
+
+/**
+ * Builds the world relative to `nowMs`. `rng` draws everything the original seed had; `extra`
+ * draws what was added later (pot accounts, £0 balance checks, pot statements), so the
+ * original data stays the same for a seed.
+ */
+export function seedWorld(rng: Random, extra: Random, nowMs: number, options: SeedOptions): World {
+  const { cardPerDay, historyDays } = options;
   const user = makeUser(rng, nowMs, "Ada Lovelace", "ada@example.com");
   const partner = makeUser(rng, nowMs, "Charles Babbage", "charles@example.com");
-  const current = makeAccount(rng, nowMs - 1100 * DAY_MS, "uk_retail", [user], user.id);
+  const currentAge = Math.max(CURRENT_ACCOUNT_DAYS, historyDays + 30);
+  const current = makeAccount(rng, nowMs - currentAge * DAY_MS, "uk_retail", [user], user.id);
   const joint = makeAccount(rng, nowMs - 500 * DAY_MS, "uk_retail_joint", [user, partner], "");
   joint.description = rng.id("joint", nowMs - 500 * DAY_MS);
   const partnerCurrent = makeAccount(
@@ -94,6 +117,7 @@ export function seedWorld(rng: Random, nowMs: number, cardPerDay: number): World
     partnerAccountId: partnerCurrent.id,
     accounts: new Map([current, joint, partnerCurrent].map((a) => [a.id, a])),
     pots: new Map(pots.map((p) => [p.id, p])),
+    potAccounts: new Map(),
     merchants: new Map(merchants.map((m) => [m.id, m])),
     ledgers: new Map(),
     transactions: new Map(),
@@ -103,6 +127,7 @@ export function seedWorld(rng: Random, nowMs: number, cardPerDay: number): World
       account: current,
       owners: [user],
       cardPerDay,
+      days: historyDays,
       monthly: [
         bill(1, -14500, "Hackney Council"),
         bill(5, -3850, "Thames Water"),
@@ -135,6 +160,7 @@ export function seedWorld(rng: Random, nowMs: number, cardPerDay: number): World
       account: joint,
       owners: [user, partner],
       cardPerDay: 0.6,
+      days: Math.min(historyDays, HISTORY_DAYS),
       monthly: [
         {
           day: 1,
@@ -156,6 +182,7 @@ export function seedWorld(rng: Random, nowMs: number, cardPerDay: number): World
       account: partnerCurrent,
       owners: [partner],
       cardPerDay: 1,
+      days: Math.min(historyDays, HISTORY_DAYS),
       monthly: [
         salary(25, 310000, "DIFFERENCE ENGINE CO SALARY", "Difference Engine Co"),
         {
@@ -179,7 +206,94 @@ export function seedWorld(rng: Random, nowMs: number, cardPerDay: number): World
       world.transactions.set(entry.id, entry);
     }
   }
+  addBalanceChecks(extra, world, current, historyDays, nowMs);
+  addPotAccounts(extra, world, pots);
   return world;
+}
+
+/** Rare £0 "PIN change or balance check" rows on the current account: pending forever, hidden. */
+function addBalanceChecks(
+  rng: Random,
+  world: World,
+  account: Account,
+  days: number,
+  nowMs: number,
+): void {
+  const ledger = world.ledgers.get(account.id)!;
+  for (let day = nowMs - days * DAY_MS; day < nowMs; day += DAY_MS) {
+    if (!rng.chance(1 / BALANCE_CHECK_EVERY_DAYS)) continue;
+    const at = Math.min(nowMs - 1, day + rng.int(0, DAY_MS - 1));
+    insert(
+      world,
+      ledger,
+      newEntry(rng, {
+        accountId: account.id,
+        userId: account.owners[0].user_id,
+        createdMs: at,
+        amount: 0,
+        description: "PIN change or balance check",
+        merchant: null,
+        category: "general",
+        settledMs: null,
+        scheme: "mastercard",
+        metadata: { hide_transaction: "true" },
+        includeInSpending: false,
+      }),
+    );
+  }
+}
+
+/** Gives each pot a backing account whose statement mirrors the seeded moves into the pot. */
+function addPotAccounts(rng: Random, world: World, pots: Pot[]): void {
+  const byPot = new Map<string, Ledger>();
+  for (const pot of pots) {
+    pot.pot_account_id = rng.id("acc", Date.parse(pot.created));
+    world.potAccounts.set(pot.pot_account_id, pot);
+    const ledger = new Ledger();
+    world.ledgers.set(pot.pot_account_id, ledger);
+    byPot.set(pot.id, ledger);
+  }
+  for (const source of world.ledgers.get(pots[0].current_account_id)!.items) {
+    const ledger = source.metadata?.pot_id && byPot.get(source.metadata.pot_id);
+    if (!ledger) continue;
+    const pot = world.pots.get(source.metadata!.pot_id)!;
+    insert(world, ledger, newEntry(rng, potStatementSpec(pot, source)));
+  }
+}
+
+/** The pot account's side of a move between the current account and a pot. */
+export function potStatementSpec(pot: Pot, source: TransactionSpec): TransactionSpec {
+  return {
+    accountId: pot.pot_account_id,
+    userId: source.userId,
+    createdMs: source.createdMs,
+    amount: -source.amount,
+    description: source.amount < 0
+      ? "Deposit from current account"
+      : "Withdrawal to current account",
+    merchant: null,
+    category: "savings",
+    settledMs: source.settledMs,
+    updatedMs: source.updatedMs,
+    scheme: "uk_retail_pot",
+    metadata: { pot_id: pot.id, source_account_id: source.accountId },
+    includeInSpending: false,
+  };
+}
+
+function insert(world: World, ledger: Ledger, entry: Entry): void {
+  ledger.insert(entry);
+  world.transactions.set(entry.id, entry);
+}
+
+/**
+ * When a transfer made at `ms` settles: the next business day at 05:00 UTC, so its `settled`
+ * lies in the future when it is created.
+ */
+export function transferSettlement(ms: number): number {
+  let day = Math.floor(ms / DAY_MS) * DAY_MS + DAY_MS;
+  while ([0, 6].includes(new Date(day).getUTCDay())) day += DAY_MS;
+  return day + 5 * HOUR_MS;
 }
 
 function bill(day: number, amount: number, merchant: string): Monthly {
@@ -230,7 +344,7 @@ function history(
     pools.set(m.category, [...(pools.get(m.category) ?? []), m]);
   }
   const accountId = plan.account.id;
-  const start = Math.floor((nowMs - HISTORY_DAYS * DAY_MS) / DAY_MS) * DAY_MS;
+  const start = Math.floor((nowMs - plan.days * DAY_MS) / DAY_MS) * DAY_MS;
   const specs: TransactionSpec[] = [];
   for (let day = start; day <= nowMs; day += DAY_MS) {
     const dayOfMonth = new Date(day).getUTCDate();
@@ -239,6 +353,7 @@ function history(
       const at = day + 6 * HOUR_MS + rng.int(0, 59) * 60_000;
       if (at > nowMs) continue;
       if (m.pot) m.pot.balance -= m.amount;
+      const transfer = m.scheme === "payport_faster_payments" || m.scheme === "uk_retail_pot";
       specs.push({
         accountId,
         userId: plan.owners[0].id,
@@ -247,7 +362,8 @@ function history(
         description: m.description,
         merchant: m.merchant ? byName.get(m.merchant) ?? null : null,
         category: m.category,
-        settledMs: at,
+        settledMs: transfer ? transferSettlement(at) : at,
+        updatedMs: at,
         scheme: m.scheme,
         counterparty: m.counterparty,
         metadata: m.pot ? { pot_id: m.pot.id, trigger: "scheduled" } : undefined,
@@ -281,7 +397,8 @@ function history(
     description: "BALANCE TRANSFER",
     merchant: null,
     category: "transfers",
-    settledMs: openedAt,
+    settledMs: transferSettlement(openedAt),
+    updatedMs: openedAt,
     scheme: "payport_faster_payments",
     counterparty: { name: plan.owners[0].name, sort_code: "203040", account_number: "83746512" },
   });
@@ -318,7 +435,7 @@ function cardSpend(
     description: `${merchant.name.toUpperCase().slice(0, 22).padEnd(23)}${place.padEnd(13)}GBR`,
     merchant,
     category,
-    settledMs: declined || settledAt > nowMs ? null : settledAt,
+    settledMs: declined ? at : settledAt > nowMs ? null : settledAt,
     scheme: "mastercard",
     declineReason: declined ? rng.pick(DECLINES) : undefined,
   };
@@ -408,6 +525,7 @@ function makePots(rng: Random, nowMs: number, accountId: string): Pot[] {
       locked: false,
       available_for_bills: false,
       has_virtual_cards: false,
+      pot_account_id: "",
       ...extra,
     };
   };

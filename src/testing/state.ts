@@ -2,13 +2,20 @@
 import { ApiError, notFound, notYours } from "./_errors.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./_limits.ts";
 import { Random, randomBase62 } from "./_random.ts";
-import { DAY_MS, parseTimestamp } from "./_time.ts";
+import { DAY_MS, iso, parseTimestamp } from "./_time.ts";
 import { Faults } from "./faults.ts";
 import { type Account, type Client, isOwner, type Pot, type User } from "./models.ts";
 import { OAuthStore, type TokenRecord } from "./oauth.ts";
 import type { Receipt } from "./receipts.ts";
-import { seedWorld, type World } from "./seed.ts";
-import { type Entry, materialize, newEntry, renderTransaction } from "./transactions.ts";
+import { potStatementSpec, seedWorld, transferSettlement, type World } from "./seed.ts";
+import {
+  applyChange,
+  type Entry,
+  type EntryChange,
+  materialize,
+  newEntry,
+  renderTransaction,
+} from "./transactions.ts";
 import type {
   AddClientOptions,
   EmulatorAttachment,
@@ -19,7 +26,9 @@ import type {
   EmulatorSnapshot,
   EmulatorTransaction,
   EmulatorTransactionInput,
+  EmulatorTransactionPatch,
   EmulatorUpload,
+  SettleOptions,
 } from "./types.ts";
 import { WebhookHub } from "./webhooks.ts";
 
@@ -44,7 +53,21 @@ export interface Consent {
   state: string | undefined;
 }
 
+/** An account whose transactions can be listed: a current or joint account, or a pot's. */
+export interface Listable {
+  id: string;
+  createdMs: number;
+  /** The pot when it is a pot's backing account (90 days only, even inside the window). */
+  pot: Pot | undefined;
+}
+
 const REQUEST_LOG_SIZE = 1000;
+/** The longest span one `GET /transactions` may cover: 365 days (8760 h). */
+export const MAX_RANGE_MS = 365 * DAY_MS;
+/** How far back history stays readable without a fresh strong customer authentication. */
+const HISTORY_WINDOW_MS = 90 * DAY_MS;
+/** How long after the strong customer authentication the whole history is readable. */
+const SCA_WINDOW_MS = 5 * 60_000;
 
 /** The emulator's world and bookkeeping. */
 export class State {
@@ -87,7 +110,14 @@ export class State {
     this.faults = new Faults(new Random(seed ^ 0x5eed));
     this.strictReceipts = options.strictReceipts ?? false;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.world = seedWorld(this.rng, this.now(), options.transactionsPerDay ?? 4);
+    const historyDays = options.historyDays ?? 365;
+    if (!Number.isInteger(historyDays) || historyDays < 1) {
+      throw new RangeError("historyDays must be a positive integer");
+    }
+    this.world = seedWorld(this.rng, new Random(seed ^ 0x907ac), this.now(), {
+      cardPerDay: options.transactionsPerDay ?? 4,
+      historyDays,
+    });
     this.users = new Map([this.world.user, this.world.partner].map((u) => [u.id, u]));
     this.oauth = new OAuthStore(
       () => this.now(),
@@ -207,42 +237,91 @@ export class State {
     return account;
   }
 
+  /**
+   * An account whose transactions the session's user may list: one of theirs, or the backing
+   * account of one of their pots (404 when unknown, 403 when someone else's).
+   */
+  listable(session: Session, id: string): Listable {
+    const pot = this.world.potAccounts.get(id);
+    if (pot) {
+      if (!isOwner(this.#ownerAccount(id), session.user.id)) throw notYours("account", id);
+      return { id, createdMs: Date.parse(pot.created), pot };
+    }
+    const account = this.account(session, id);
+    return { id, createdMs: Date.parse(account.created), pot: undefined };
+  }
+
+  /** The account whose owners own `accountId` (a pot account is owned through its pot). */
+  #ownerAccount(accountId: string): Account {
+    const pot = this.world.potAccounts.get(accountId);
+    return this.world.accounts.get(pot ? pot.current_account_id : accountId)!;
+  }
+
   /** A transaction on one of the session user's accounts. */
   transaction(session: Session, id: string): Entry {
     const entry = this.world.transactions.get(id);
     if (!entry) throw notFound("transaction", id);
-    if (!isOwner(this.world.accounts.get(entry.accountId)!, session.user.id)) {
+    if (!isOwner(this.#ownerAccount(entry.accountId), session.user.id)) {
       throw notYours("transaction", id);
     }
     return entry;
   }
 
   /**
-   * The 5-minute / 90-day rule: reaching further back than 90 days needs a strong customer
-   * authentication in the last 5 minutes.
+   * The 365-day range rule of `GET /transactions`: from `startMs` (the `since` time, or the
+   * account's creation) to `endMs` (`before`, or now) at most 8760 hours.
    */
-  checkHistoryWindow(session: Session, fromMs: number): void {
-    const now = this.now();
-    const recentSca = session.token.scaAt !== null && now - session.token.scaAt <= 5 * 60_000;
-    if (!recentSca && fromMs <= now - 90 * DAY_MS) {
+  checkRange(startMs: number, endMs: number): void {
+    if (endMs - startMs > MAX_RANGE_MS) {
       throw new ApiError(
-        "forbidden.verification_required",
-        "Access to transactions older than 90 days requires a strong customer authentication in the last 5 minutes",
+        "bad_request.invalid_time_range",
+        "The time range you have requested is too large. Please request a time range of 365 days or less. See https://community.monzo.com/t/158676",
+        { params: { since: iso(startMs), before: iso(endMs) } },
       );
     }
   }
 
-  /** Appends a transaction (test hook, pot moves) and fires the account's webhooks. */
+  /**
+   * The 5-minute / 90-day rule: reaching 90 days back or further needs a strong customer
+   * authentication in the last 5 minutes; a pot's account never reaches that far.
+   */
+  checkHistoryWindow(session: Session, fromMs: number, toMs: number, pot = false): void {
+    const now = this.now();
+    const { scaAt } = session.token;
+    const recentSca = !pot && scaAt !== null && now - scaAt <= SCA_WINDOW_MS;
+    if (!recentSca && fromMs <= now - HISTORY_WINDOW_MS) {
+      throw new ApiError(
+        "forbidden.verification_required",
+        "Access to transactions older than 90 days requires a strong customer authentication in the last 5 minutes",
+        {
+          params: {
+            start_time: iso(fromMs),
+            end_time: iso(toMs),
+            auth_session_id: authSessionId(session),
+          },
+        },
+      );
+    }
+  }
+
+  /**
+   * Appends a transaction (test hook) and fires the account's webhooks. A backdated one (its
+   * `created` in the past) gets an id from now, so it sorts after later-created ones.
+   */
   addTransaction(accountId: string, input: EmulatorTransactionInput): EmulatorTransaction {
-    const account = this.world.accounts.get(accountId);
-    if (!account) throw new Error(`Unknown account ${accountId}`);
+    if (!this.world.accounts.has(accountId) && !this.world.potAccounts.has(accountId)) {
+      throw new Error(`Unknown account ${accountId}`);
+    }
+    const account = this.#ownerAccount(accountId);
     const merchant = input.merchant ? this.#merchant(input.merchant) : null;
-    const createdMs = input.created === undefined ? this.now() : parseTimestamp(input.created);
+    const now = this.now();
+    const createdMs = input.created === undefined ? now : parseTimestamp(input.created);
     const settledMs = input.settled ? parseTimestamp(input.settled) : null;
     if (createdMs === undefined || settledMs === undefined) {
       throw new Error("created and settled must be RFC 3339");
     }
     const amount = input.amount ?? -350;
+    const declined = input.decline_reason !== undefined;
     const entry = newEntry(this.rng, {
       accountId,
       userId: account.owners[0].user_id,
@@ -251,12 +330,72 @@ export class State {
       description: input.description ?? merchant?.name ?? "Transaction",
       merchant,
       category: input.category ?? merchant?.category ?? "general",
-      settledMs,
+      settledMs: settledMs ?? (declined ? createdMs : null),
+      updatedMs: Math.min(now, settledMs ?? createdMs),
       scheme: merchant ? "mastercard" : "payport_faster_payments",
       declineReason: input.decline_reason,
+      amountIsPending: input.amountIsPending ?? false,
       metadata: { ...input.metadata },
-    });
+    }, Math.max(createdMs, now));
     return this.insert(entry);
+  }
+
+  /** Records a move into or out of a pot on the pot's own statement. */
+  potStatement(pot: Pot, source: Entry): void {
+    const entry = newEntry(this.rng, potStatementSpec(pot, source));
+    this.world.ledgers.get(entry.accountId)!.insert(entry);
+    this.world.transactions.set(entry.id, entry);
+  }
+
+  /** When a transfer made now settles (the next business day). */
+  transferSettlement(): number {
+    return transferSettlement(this.now());
+  }
+
+  /** Settles a pending transaction, optionally with its final amount. */
+  settleTransaction(id: string, options: SettleOptions = {}): EmulatorTransaction {
+    const at = options.at === undefined ? this.now() : parseTimestamp(options.at);
+    if (at === undefined) throw new Error("at must be RFC 3339");
+    const change: EntryChange = { settledMs: at, amountIsPending: false };
+    if (options.amount !== undefined) change.amount = checkAmount(options.amount);
+    return this.#change(id, change);
+  }
+
+  /** Edits a transaction as Monzo or the user would; `updated` moves to now. */
+  updateTransaction(id: string, patch: EmulatorTransactionPatch): EmulatorTransaction {
+    const change: EntryChange = {};
+    if (patch.amount !== undefined) change.amount = checkAmount(patch.amount);
+    if (patch.settled !== undefined) {
+      const settledMs = patch.settled === "" ? null : parseTimestamp(patch.settled);
+      if (settledMs === undefined) throw new Error("settled must be RFC 3339 or empty");
+      change.settledMs = settledMs;
+    }
+    if (patch.description !== undefined) change.description = patch.description;
+    if (patch.category !== undefined) change.category = patch.category;
+    if (patch.notes !== undefined) change.notes = patch.notes;
+    if (patch.metadata !== undefined) change.metadata = patch.metadata;
+    if (patch.decline_reason !== undefined) change.declineReason = patch.decline_reason;
+    if (patch.amount_is_pending !== undefined) change.amountIsPending = patch.amount_is_pending;
+    return this.#change(id, change);
+  }
+
+  /** Deletes a transaction: gone from lists and the balance; `GET /transactions/{id}` is 404. */
+  removeTransaction(id: string): void {
+    const entry = this.#entry(id);
+    this.world.ledgers.get(entry.accountId)!.remove(entry);
+    this.world.transactions.delete(id);
+  }
+
+  #change(id: string, change: EntryChange): EmulatorTransaction {
+    const entry = this.#entry(id);
+    this.world.ledgers.get(entry.accountId)!.balance += applyChange(entry, change, this.now());
+    return materialize(entry);
+  }
+
+  #entry(id: string): Entry {
+    const entry = this.world.transactions.get(id);
+    if (!entry) throw new Error(`Unknown transaction ${id}`);
+    return entry;
   }
 
   /** Stores a new entry and fires webhooks with the merchant expanded. */
@@ -277,4 +416,22 @@ export class State {
     }
     throw new Error(`Unknown merchant ${idOrName}`);
   }
+}
+
+function checkAmount(amount: number): number {
+  if (!Number.isSafeInteger(amount)) throw new Error("amount must be an integer (minor units)");
+  return amount;
+}
+
+/**
+ * Monzo's `auth_session_id`: one per approval (strong customer authentication), so it stays
+ * the same across refreshes and changes with a new login.
+ */
+function authSessionId(session: Session): string {
+  const { clientId, userId, scaAt, issuedAt } = session.token;
+  let hash = 0x811c9dc5;
+  for (const char of `${clientId} ${userId} ${scaAt ?? issuedAt}`) {
+    hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  }
+  return `authsess_${hash.toString(36).padStart(7, "0")}`;
 }

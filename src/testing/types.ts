@@ -23,8 +23,14 @@ export interface EmulatorOptions {
   fetch?: typeof fetch;
   /** Reject receipts whose items, taxes, payments and sub-items do not add up. Default false. */
   strictReceipts?: boolean;
-  /** Average card transactions per day in the current account's year of history. Default 4. */
+  /** Average card transactions per day in the current account's history. Default 4. */
   transactionsPerDay?: number;
+  /**
+   * Days of seeded history of the current account (the joint and the partner's accounts get
+   * at most 365). The current account is 1100 days old, or 30 days older than its history
+   * when that is longer. Default 365.
+   */
+  historyDays?: number;
   /** Request bodies larger than this are refused with 413. Default 4194304 (4 MiB). */
   maxBodyBytes?: number;
   /**
@@ -310,10 +316,65 @@ export interface EmulatorTransactionInput {
   created?: string;
   /** RFC 3339 or `""` (pending, the default). */
   settled?: string;
-  /** Makes it a declined transaction (it does not touch the balance). */
+  /**
+   * Makes it a declined transaction: it does not touch the balance, and `settled` defaults
+   * to `created`.
+   */
   decline_reason?: string;
   /** Initial metadata. */
   metadata?: Record<string, string>;
+  /**
+   * A pre-authorisation whose amount may still change (`amount_is_pending: true`), such as a
+   * hotel or fuel hold; settle it with {@link MonzoEmulator.settleTransaction}. Default false.
+   */
+  amountIsPending?: boolean;
+}
+
+/**
+ * Options of {@link MonzoEmulator.settleTransaction}.
+ *
+ * @example A hotel pre-authorisation settles for more
+ * ```ts
+ * import type { SettleOptions } from "@monzo-api/client/testing";
+ *
+ * const final: SettleOptions = { amount: -23456 };
+ * ```
+ */
+export interface SettleOptions {
+  /** RFC 3339 settlement time. Default: now (emulator clock). */
+  at?: string;
+  /** The final amount in minor units. Default: unchanged. */
+  amount?: number;
+}
+
+/**
+ * Changes made by {@link MonzoEmulator.updateTransaction}; every field is optional and
+ * `updated` moves to now.
+ *
+ * @example
+ * ```ts
+ * import type { EmulatorTransactionPatch } from "@monzo-api/client/testing";
+ *
+ * const edit: EmulatorTransactionPatch = { notes: "Team lunch", category: "eating_out" };
+ * ```
+ */
+export interface EmulatorTransactionPatch {
+  /** New amount in minor units (the balance follows unless declined). */
+  amount?: number;
+  /** RFC 3339, or `""` to make it pending again. */
+  settled?: string;
+  /** Raw description. */
+  description?: string;
+  /** Category (`categories` follows). */
+  category?: string;
+  /** User notes. */
+  notes?: string;
+  /** Merged into the metadata; an empty value deletes the key. */
+  metadata?: Record<string, string>;
+  /** Declines it (its amount leaves the balance), or `null` to clear a decline. */
+  decline_reason?: string | null;
+  /** Whether the amount may still change. */
+  amount_is_pending?: boolean;
 }
 
 /**
@@ -411,6 +472,35 @@ export interface EmulatorRequest {
   body: string;
   /** `Authorization` header. */
   authorization: string | null;
+  /** When it arrived, emulator clock, epoch ms. */
+  at: number;
+  /** The status answered; 0 while it is being handled. */
+  status: number;
+}
+
+/**
+ * One `GET /transactions` request, from {@link MonzoEmulator.transactionRequests}.
+ *
+ * @example No listing spans more than 365 days
+ * ```ts
+ * import type { EmulatorTransactionsRequest } from "@monzo-api/client/testing";
+ *
+ * const ok = (r: EmulatorTransactionsRequest) => r.status !== 400;
+ * ```
+ */
+export interface EmulatorTransactionsRequest {
+  /** When it arrived, emulator clock, epoch ms. */
+  at: number;
+  /** `account_id` as sent (`""` when missing). */
+  accountId: string;
+  /** `since` as sent: an RFC 3339 time or a transaction id. */
+  since?: string;
+  /** `before` as sent. */
+  before?: string;
+  /** `limit` as sent. */
+  limit?: string;
+  /** The status answered (400 for `invalid_time_range`, 403 after the window, ...); 0 while handled. */
+  status: number;
 }
 
 /**
