@@ -56,3 +56,11 @@ export {
 export * from "./src/monzo.ts";
 export * from "./src/models.ts";
 export * from "./src/webhooks.ts";
+export type {
+  Coverage,
+  CoverageLimit,
+  ModifiedTransaction,
+  SyncOptions,
+  SyncProgress,
+  SyncResult,
+} from "./src/sync/types.ts";

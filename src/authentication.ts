@@ -172,6 +172,8 @@ export class Authentication {
   #authUrl: string;
   #transport: TransportConfig;
   #now: () => number;
+  #loginAt: number | undefined;
+  #approvedAt: number | undefined;
   #tokens: TokenKeeper;
 
   /**
@@ -329,6 +331,18 @@ export class Authentication {
     return this.#clientId;
   }
 
+  /**
+   * When the user approved this login in the Monzo app (epoch ms, on the `now` clock), as
+   * {@link waitForApproval} saw it in this process: the start of Monzo's 5-minute window in
+   * which the whole transaction history can be read. A conservative (early) bound: the last
+   * instant at which the login was seen unapproved, or the code exchange. Undefined when this
+   * process did not wait for the approval; a refresh does not change it (it does not reopen
+   * the window), a new login clears it.
+   */
+  get approvedAt(): number | undefined {
+    return this.#approvedAt;
+  }
+
   /** True when a request can be made: a live access token, or a refresh token to get one. */
   get isAuthenticated(): boolean {
     const set = this.#live();
@@ -422,6 +436,8 @@ export class Authentication {
         { code: "oauth.state_mismatch" },
       );
     }
+    this.#approvedAt = undefined;
+    this.#loginAt = this.#now();
     return await this.#tokens.login({
       grant_type: "authorization_code",
       redirect_uri: this.#redirectUrl,
@@ -592,14 +608,19 @@ export class Authentication {
     const timeoutMs = checkNumber(options.timeoutMs, "options.timeoutMs", 0) ?? 300_000;
     const intervalMs = checkNumber(options.intervalMs, "options.intervalMs", 0) ?? 2_000;
     const deadline = Date.now() + timeoutMs;
+    // The approval came after the last poll that saw none (or after the code exchange).
+    let unapprovedAt = this.#loginAt;
     for (;;) {
+      const asked = this.#now();
       try {
         await this.request("GET", "/accounts", { signal: options.signal });
+        if (unapprovedAt !== undefined) this.#approvedAt ??= unapprovedAt;
         return;
       } catch (error) {
         if (!(error instanceof MonzoPermissionsError) || error.reason !== "approval_pending") {
           throw error;
         }
+        unapprovedAt = asked;
         if (Date.now() + intervalMs > deadline) {
           throw new MonzoPermissionsError(
             `Access was not approved in the Monzo app within ${timeoutMs} ms`,

@@ -115,17 +115,29 @@ test("transactions.iterate pages forward with since=<last id>: no gaps, no dupli
   });
 });
 
-test("transactions.iterate: default page of 100, whole history, an exact last page, break", async () => {
+test("transactions.iterate: default page of 100, whole history in windows under 365 days, an exact last page, break", async () => {
   await withMonzo(async ({ monzo, emulator }) => {
     const account = emulator.accounts.current;
     let start = emulator.requests.length;
     const all: Transaction[] = [];
     for await (const tx of monzo.transactions.iterate(account)) all.push(tx);
     assertAscendingAndUnique(all);
-    const pages = emulator.requests.slice(start);
-    assert.equal(pages.length, Math.floor(all.length / 100) + 1);
-    assert.ok(pages.every((r) => queryOf(r).limit === "100"));
-    assert.equal(queryOf(pages[0]).since, undefined);
+    assert.ok(all.length > 1000, `${all.length} transactions`);
+    const sent = emulator.requests.slice(start);
+    // Without `since`, the account's creation comes from GET /accounts.
+    assert.equal(sent[0].path, "/accounts");
+    const pages = sent.slice(1);
+    assert.ok(pages.every((r) => r.path === "/transactions" && queryOf(r).limit === "100"));
+    const created = (await monzo.accounts.list()).find((a) => a.id === account)!.created;
+    assert.equal(Date.parse(queryOf(pages[0]).since), Date.parse(created));
+    // Every request spans at most 365 days (a `since` id starts at that transaction).
+    const createdOf = new Map(all.map((tx) => [tx.id, Date.parse(tx.created)]));
+    for (const page of pages) {
+      const { since, before } = queryOf(page);
+      const from = createdOf.get(since) ?? Date.parse(since);
+      const to = before === undefined ? emulator.now() : Date.parse(before);
+      assert.ok(to - from <= 365 * DAY_MS, `${since} to ${before}`);
+    }
 
     // A page that is exactly full is followed by one empty page, then the loop ends.
     const since = all[all.length - 10].id;
@@ -137,11 +149,12 @@ test("transactions.iterate: default page of 100, whole history, an exact last pa
 
     // Breaking out stops fetching: beyond the page requested ahead (cancelled), none.
     start = emulator.requests.length;
-    for await (const _ of monzo.transactions.iterate(account, { limit: 5 })) break;
+    const recent = new Date(emulator.now() - 30 * DAY_MS);
+    for await (const _ of monzo.transactions.iterate(account, { since: recent, limit: 5 })) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const sent = emulator.requests.slice(start);
-    assert.ok(sent.length >= 1 && sent.length <= 2, `${sent.length} requests`);
-    assert.equal(queryOf(sent[0]).since, undefined);
+    const broke = emulator.requests.slice(start);
+    assert.ok(broke.length >= 1 && broke.length <= 2, `${broke.length} requests`);
+    assert.equal(queryOf(broke[0]).since, recent.toISOString());
   });
 });
 

@@ -8,11 +8,15 @@ import type {
   ListTransactionsOptions,
   Transaction,
 } from "../models.ts";
-import { parse, TransactionBodySchema, TransactionsSchema } from "../_schemas.ts";
+import type { SyncOptions, SyncResult } from "../sync/types.ts";
+import { AccountsSchema, parse, TransactionBodySchema, TransactionsSchema } from "../_schemas.ts";
 import { checkId, checkLimit, checkMetadata, checkOptions, checkTime } from "../_validate.ts";
 import { call } from "./_call.ts";
 
 const PAGE_SIZE = 100;
+const DAY_MS = 86_400_000;
+/** The longest span of one request: Monzo refuses more than 365 days. */
+const WINDOW_MS = 364 * DAY_MS;
 const EXPAND_MERCHANT = ["merchant"];
 
 /** The query of one page, checked. */
@@ -109,9 +113,12 @@ export class TransactionsApi {
   }
 
   /**
-   * Every transaction from `since` (or the start of history) to `before` (or now), oldest
-   * first, fetched a page at a time (`limit`, default 100) as the loop goes: each next page
-   * starts after the last transaction seen, so there are no gaps or duplicates. The next page
+   * Every transaction from `since` (or the account's creation, read from `GET /accounts`) to
+   * `before` (or now), oldest first, fetched a page at a time (`limit`, default 100) as the
+   * loop goes: each next page starts after the last transaction seen, so there are no gaps or
+   * duplicates. Spans longer than a year are read in windows of 364 days (Monzo refuses
+   * more than 365 days in one request; with `since` as an id, the first window runs to
+   * `before`). Outside the 5 minutes after a login, Monzo lists 89 days back only. The next page
    * is requested as soon as a page arrives, so at most two pages are held in memory. Breaking
    * out of the loop stops fetching (and cancels the page requested ahead).
    *
@@ -133,13 +140,69 @@ export class TransactionsApi {
    */
   iterate(accountId: string, options?: ListTransactionsOptions): AsyncIterable<Transaction> {
     const [query, signal] = pageQuery(accountId, options);
-    query.limit ??= PAGE_SIZE;
-    const page = (since: string | undefined, cancel: AbortSignal) =>
+    const limit = query.limit ??= PAGE_SIZE;
+    const page = (since: string | undefined, before: string | undefined, cancel: AbortSignal) =>
       this.#auth.request("GET", "/transactions", {
-        query: { ...query, since },
+        query: { ...query, since, before },
         signal: signal ? AbortSignal.any([signal, cancel]) : cancel,
       });
-    return { [Symbol.asyncIterator]: () => new Pager(page, query.since, query.limit!) };
+    const { since, before } = query;
+    const startMs = since === undefined
+      ? () => this.#createdOf(query.account_id, signal)
+      : since.startsWith("tx_")
+      ? undefined
+      : () => Promise.resolve(Date.parse(since));
+    const end = before === undefined ? undefined : Date.parse(before);
+    return {
+      [Symbol.asyncIterator]: () => new Pager(page, { since, before, startMs, end, limit }),
+    };
+  }
+
+  /**
+   * Sweeps an account's transactions in steps: the first call reads its history (older than
+   * 89 days first, oldest first, in windows Monzo accepts) while Monzo's 5-minute window
+   * after the login's approval is open; every later call reads what is new, re-reads the
+   * last `windowDays` (settlements, amount changes, edits, backdated inserts) and, every
+   * `sweepEveryDays`, the whole readable 89 days. It returns what was `added`, `modified` and
+   * `removed` (removals are confirmed by a 404), and a `cursor` to store with the data and
+   * pass to the next call; call again while `hasMore`. The same call with the same cursor
+   * gives the same changes, so applying a step twice is harmless. Webhooks are only a reason
+   * to call it sooner. `TransactionSyncer` (`@monzo-api/client/sync`) drives it into a store.
+   *
+   * @example
+   * ```ts
+   * import type { Monzo } from "@monzo-api/client";
+   * declare const monzo: Monzo;
+   * declare const saved: string | null;
+   * let result;
+   * do {
+   *   result = await monzo.transactions.sync("acc_123", { cursor: result?.cursor ?? saved });
+   *   // Save result.added, result.modified, result.removed and result.cursor together.
+   * } while (result.hasMore);
+   * console.log(result.coverage); // { from: "2022-…", complete: true }
+   * ```
+   *
+   * @param accountId The account (`acc_…`), or a pot's own account (`pot_account_id`, 90
+   * days only).
+   * @param options The cursor of the last step, the re-read window, the sweep interval,
+   * and what a back-fill may spend.
+   * @returns One step of changes, the next cursor and the coverage.
+   * @throws {MonzoArgumentError} Before any request, when an option or the cursor is invalid
+   * (or the cursor belongs to another account).
+   */
+  async sync(accountId: string, options?: SyncOptions): Promise<SyncResult> {
+    const { syncAccount } = await import("../sync/engine.ts");
+    return await syncAccount(this.#auth, accountId, options);
+  }
+
+  /** The account's creation (epoch ms); for an unknown (pot) account, 89 days ago. */
+  async #createdOf(accountId: string, signal: AbortSignal | undefined): Promise<number> {
+    const { accounts } = await call(this.#auth, "GET", AccountsSchema, () => [
+      "/accounts",
+      { signal },
+    ]);
+    const account = accounts.find((a) => a.id === accountId);
+    return account ? Date.parse(account.created) : Date.now() - 89 * DAY_MS;
   }
 
   /**
@@ -172,45 +235,56 @@ export class TransactionsApi {
       return [path, { form, signal: checkOptions(options).signal }];
     }, "transaction");
   }
-
-  #page(query: PageQuery, signal: AbortSignal | undefined): Promise<Transaction[]> {
-    return call(
-      this.#auth,
-      "GET",
-      TransactionsSchema,
-      () => ["/transactions", { query, signal }],
-      "transactions",
-    );
-  }
 }
 
 /** Sends the request of one page (its body unchecked). */
-type PageRequest = (since: string | undefined, cancel: AbortSignal) => Promise<unknown>;
+type PageRequest = (
+  since: string | undefined,
+  before: string | undefined,
+  cancel: AbortSignal,
+) => Promise<unknown>;
+
+/** Where `iterate` starts and ends. */
+interface Span {
+  since: string | undefined;
+  before: string | undefined;
+  /** The start (epoch ms), to cut the span into windows Monzo accepts; none for an id. */
+  startMs: (() => Promise<number>) | undefined;
+  /** The end (epoch ms), none for now. */
+  end: number | undefined;
+  limit: number;
+}
 
 /**
- * Walks the pages of `iterate`, one transaction per `next()`. The next page is requested as
- * soon as a page arrives, before that page is checked, so that its round trip overlaps the
- * check and the loop's work on this one (two pages at most are held); `return()` (leaving the
- * loop early) cancels it. Items are handed out of the page in hand without an async
- * generator's per-item machinery.
+ * Walks the pages of `iterate`, one transaction per `next()`. The span is cut into windows of
+ * at most 364 days (Monzo refuses more than 365 between `since` and `before`), each paged
+ * with `since=<last id>`. The next page is requested as soon as a page arrives, before that
+ * page is checked, so that its round trip overlaps the check and the loop's work on this one
+ * (two pages at most are held); `return()` (leaving the loop early) cancels it. Items are
+ * handed out of the page in hand without an async generator's per-item machinery.
  */
 class Pager implements AsyncIterator<Transaction> {
   #fetch: PageRequest;
-  #limit: number;
+  #span: Span;
   #cancel = new AbortController();
   #page: Transaction[] = [];
   #index = 0;
   #ahead: Promise<unknown> | undefined;
   #turning: Promise<IteratorResult<Transaction>> | undefined;
+  /** The `before` of the window being read. */
+  #before: string | undefined;
+  /** The end of the window being read, when another window follows it. */
+  #windowEnd: number | undefined;
 
-  constructor(
-    fetch: PageRequest,
-    since: string | undefined,
-    limit: number,
-  ) {
+  constructor(fetch: PageRequest, span: Span) {
     this.#fetch = fetch;
-    this.#limit = limit;
-    this.#ahead = this.#request(since);
+    this.#span = span;
+    const { startMs } = span;
+    this.#ahead = this.#guard(
+      startMs
+        ? startMs().then((ms) => this.#window(ms, span.since ?? new Date(ms).toISOString()))
+        : this.#request(span.since, span.before),
+    );
   }
 
   next(): Promise<IteratorResult<Transaction>> {
@@ -233,10 +307,14 @@ class Pager implements AsyncIterator<Transaction> {
         const body = await this.#ahead;
         // The next page's cursor, read before the check (which cancels it on a mismatch).
         const list = (body as { transactions?: unknown } | null)?.transactions;
-        const last = Array.isArray(list) && list.length >= this.#limit
-          ? (list[list.length - 1] as { id?: unknown } | null)?.id
+        const full = Array.isArray(list) && list.length >= this.#span.limit;
+        const last = full ? (list[list.length - 1] as { id?: unknown } | null)?.id : undefined;
+        const next = this.#windowEnd;
+        this.#ahead = typeof last === "string"
+          ? this.#guard(this.#request(last, this.#before))
+          : !full && next !== undefined
+          ? this.#guard(this.#window(next, new Date(next).toISOString()))
           : undefined;
-        this.#ahead = typeof last === "string" ? this.#request(last) : undefined;
         this.#page = parse(TransactionsSchema, body, "GET /transactions").transactions;
         this.#index = 0;
       } catch (error) {
@@ -247,9 +325,21 @@ class Pager implements AsyncIterator<Transaction> {
     return { value: this.#page[this.#index++], done: false };
   }
 
-  #request(since: string | undefined): Promise<unknown> {
-    const page = this.#fetch(since, this.#cancel.signal);
-    // Its failure is thrown when the loop reaches it, not reported as unhandled before.
+  /** Requests the first page of the window starting at `startMs`. */
+  #window(startMs: number, since: string): Promise<unknown> {
+    const end = startMs + WINDOW_MS;
+    const last = end >= (this.#span.end ?? Date.now());
+    this.#windowEnd = last ? undefined : end;
+    return this.#request(since, last ? this.#span.before : new Date(end).toISOString());
+  }
+
+  #request(since: string | undefined, before: string | undefined): Promise<unknown> {
+    this.#before = before;
+    return this.#fetch(since, before, this.#cancel.signal);
+  }
+
+  /** Its failure is thrown when the loop reaches it, not reported as unhandled before. */
+  #guard(page: Promise<unknown>): Promise<unknown> {
     page.catch(() => {});
     return page;
   }

@@ -158,7 +158,7 @@ export interface SyncOptions {
    */
   sweepEveryDays?: number;
   /**
-   * Back-fill: stop a step (with `hasMore`) once this many transactions are in it.
+   * History: stop a step (with `hasMore`) once this many transactions are in it (100 or more).
    * @default 2000
    */
   maxChanges?: number;
@@ -172,6 +172,11 @@ export interface SyncOptions {
    * @default 4
    */
   concurrency?: number;
+  /**
+   * The clock, in epoch ms (for tests that move the emulator's clock).
+   * @default Date.now
+   */
+  now?: () => number;
   /** Called after every page. */
   onProgress?: (progress: SyncProgress) => void;
   /** Cancels the step; nothing is returned, so nothing is lost. */
