@@ -372,6 +372,15 @@ export function checkAccountId(value: unknown): string {
   return checkString(value, "accountId");
 }
 
+/** Runs synchronous store work as a promise: what it throws becomes a rejection. */
+export function attempt<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** The store's clock as an RFC 3339 reader. */
 export function clock(now: (() => number) | undefined): () => string {
   const read = now ?? Date.now;

@@ -3,6 +3,7 @@
 import type { Merchant } from "../models.ts";
 import {
   applyPrepared,
+  attempt,
   type Backend,
   type ChangeRecord,
   type ChangesQuery,
@@ -88,8 +89,7 @@ export class MemorySyncStore implements SyncStore {
    * @returns The cursor, or null before the first apply.
    */
   cursor(accountId: string): Promise<string | null> {
-    const id = checkAccountId(accountId);
-    return Promise.resolve(this.#state.get(id)?.cursor ?? null);
+    return attempt(() => this.#state.get(checkAccountId(accountId))?.cursor ?? null);
   }
 
   /**
@@ -105,8 +105,10 @@ export class MemorySyncStore implements SyncStore {
    * @returns How far back the copy reaches, or null before the first apply.
    */
   coverage(accountId: string): Promise<Coverage | null> {
-    const state = this.#state.get(checkAccountId(accountId));
-    return Promise.resolve(state === undefined ? null : JSON.parse(state.coverage) as Coverage);
+    return attempt(() => {
+      const state = this.#state.get(checkAccountId(accountId));
+      return state === undefined ? null : JSON.parse(state.coverage) as Coverage;
+    });
   }
 
   /**
@@ -128,12 +130,7 @@ export class MemorySyncStore implements SyncStore {
    * @throws {MonzoArgumentError} When the result is malformed (nothing is written).
    */
   apply(result: SyncResult): Promise<ApplyCounts> {
-    try {
-      const prepared = prepareResult(result);
-      return Promise.resolve(applyPrepared(this.#backend(), prepared, this.#now()));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return attempt(() => applyPrepared(this.#backend(), prepareResult(result), this.#now()));
   }
 
   /**
@@ -152,18 +149,18 @@ export class MemorySyncStore implements SyncStore {
    * @returns Copies of the rows.
    */
   transactions(accountId: string, options: TransactionsQuery = {}): Promise<StoredTransaction[]> {
-    const id = checkAccountId(accountId);
-    const since = queryBound(options.since, "options.since");
-    const before = queryBound(options.before, "options.before");
-    const limit = queryCount(options.limit, "options.limit", 1);
-    const rows = [...this.#rows.values()].filter((row) =>
-      row.account_id === id && row.removed_at === null &&
-      (since === undefined || row.created >= since) &&
-      (before === undefined || row.created < before)
-    ).sort((a, b) => compare(b.created, a.created) || compare(b.id, a.id));
-    return Promise.resolve(
-      rows.slice(0, limit).map((row) => toStored(row, row.status, row.raw, null)),
-    );
+    return attempt(() => {
+      const id = checkAccountId(accountId);
+      const since = queryBound(options.since, "options.since");
+      const before = queryBound(options.before, "options.before");
+      const limit = queryCount(options.limit, "options.limit", 1);
+      const rows = [...this.#rows.values()].filter((row) =>
+        row.account_id === id && row.removed_at === null &&
+        (since === undefined || row.created >= since) &&
+        (before === undefined || row.created < before)
+      ).sort((a, b) => compare(b.created, a.created) || compare(b.id, a.id));
+      return rows.slice(0, limit).map((row) => toStored(row, row.status, row.raw, null));
+    });
   }
 
   /**
@@ -184,13 +181,17 @@ export class MemorySyncStore implements SyncStore {
    * @returns The entries.
    */
   changes(options: ChangesQuery = {}): Promise<ChangeRecord[]> {
-    const after = queryCount(options.after, "options.after", 0) ?? 0;
-    const account = options.accountId === undefined ? undefined : checkAccountId(options.accountId);
-    const limit = queryCount(options.limit, "options.limit", 1);
-    const entries = this.#changes.filter((entry) =>
-      entry.seq > after && (account === undefined || entry.account_id === account)
-    );
-    return Promise.resolve(entries.slice(0, limit).map(toChange));
+    return attempt(() => {
+      const after = queryCount(options.after, "options.after", 0) ?? 0;
+      const account = options.accountId === undefined
+        ? undefined
+        : checkAccountId(options.accountId);
+      const limit = queryCount(options.limit, "options.limit", 1);
+      const entries = this.#changes.filter((entry) =>
+        entry.seq > after && (account === undefined || entry.account_id === account)
+      );
+      return entries.slice(0, limit).map(toChange);
+    });
   }
 
   /**
@@ -207,8 +208,10 @@ export class MemorySyncStore implements SyncStore {
    * @returns The merchant as last seen, or null.
    */
   merchant(id: string): Promise<Merchant | null> {
-    const raw = this.#merchants.get(id);
-    return Promise.resolve(raw === undefined ? null : JSON.parse(raw) as Merchant);
+    return attempt(() => {
+      const raw = this.#merchants.get(id);
+      return raw === undefined ? null : JSON.parse(raw) as Merchant;
+    });
   }
 
   #backend(): Backend {

@@ -38,6 +38,7 @@ import { MonzoError, MonzoStorageError } from "../errors.ts";
 import type { Merchant } from "../models.ts";
 import {
   applyPrepared,
+  attempt,
   type Backend,
   type ChangeRecord,
   type ChangesQuery,
@@ -473,11 +474,13 @@ export class SqliteSyncStore implements SyncStore {
 
   /** Runs synchronous database work as a promise, with SQLite's errors wrapped. */
   #promise<T>(work: () => T): Promise<T> {
-    try {
-      return Promise.resolve(work());
-    } catch (cause) {
-      return Promise.reject(storageError("read the sync tables", cause));
-    }
+    return attempt(() => {
+      try {
+        return work();
+      } catch (cause) {
+        throw storageError("read the sync tables", cause);
+      }
+    });
   }
 }
 
