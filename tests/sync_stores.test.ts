@@ -7,7 +7,7 @@
 // store identical to a clean run (every table dumped, with the store's clock fixed).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -375,6 +375,8 @@ for (const driver of drivers) {
 
         const output = await killMidApply(driver, path, count, count);
         assert.equal(output, "mid\n", "killed inside the transaction, after thousands of writes");
+        const leftover = journal === "wal" ? `${path}-wal` : `${path}-journal`;
+        assert.ok((await stat(leftover)).size > 0, "the killed apply had written to disk");
 
         const reopened = await openDatabase(driver, path);
         assert.deepEqual(dump(reopened), afterFirst, "nothing of the killed apply is visible");
