@@ -24,7 +24,8 @@ import type {
 /**
  * A stateful, local Monzo API: api.monzo.com and auth.monzo.com in one web-standard
  * `fetch` handler. It seeds a user (Ada Lovelace) with a current account, a joint account,
- * pots and a year of transactions, and follows Monzo's rules: codes and refresh tokens are
+ * pots (each with its own statement account) and a year of transactions (more with
+ * `historyDays`), and follows Monzo's rules: codes and refresh tokens are
  * single-use, newer logins evict older tokens, tokens wait for the in-app approval, history
  * older than 90 days needs a strong customer authentication in the last 5 minutes (a pot's
  * account reaches 90 days only, always), one transaction listing spans at most 365 days, pot

@@ -3,7 +3,8 @@
  * sandbox. {@link MonzoEmulator} is a stateful Hono app behind one web-standard `fetch`
  * handler that serves both api.monzo.com and the auth.monzo.com pages (under `/auth`), with
  * seeded data and Monzo's rules (token rotation and eviction, in-app approval, the 5-minute /
- * 90-day history window, idempotent pot moves, webhook retries). Inject faults to test
+ * 90-day history window, the 365-day range of one listing, idempotent pot moves, webhook
+ * retries); tests can settle, edit, remove and backdate transactions. Inject faults to test
  * retries. {@link serveEmulator} serves it on a port with Deno, Bun or Node; on Cloudflare
  * Workers export `{ fetch: emulator.fetch }`.
  *

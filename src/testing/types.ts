@@ -239,7 +239,11 @@ export interface EmulatorTransaction {
   created: string;
   /** RFC 3339. */
   updated: string;
-  /** RFC 3339, or `""` while the transaction is pending. */
+  /**
+   * RFC 3339, or `""` while a card payment is pending. Not a pending flag: a decline has it
+   * (its `created`), and a transfer (faster payment, pot move) carries a future one from its
+   * creation (the next business day).
+   */
   settled: string;
   /** Raw description. */
   description: string;
@@ -263,7 +267,7 @@ export interface EmulatorTransaction {
   originator: boolean;
   /** Counted in spending. */
   include_in_spending: boolean;
-  /** Amount may still change. */
+  /** Amount may still change: true on pre-authorisations only, false on other pending payments. */
   amount_is_pending: boolean;
   /** App capability flag. */
   can_add_to_tab: boolean;
