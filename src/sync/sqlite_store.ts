@@ -56,6 +56,8 @@ import {
 import type { ApplyCounts, Coverage, StoredTransaction, SyncResult, SyncStore } from "./types.ts";
 
 export type { ChangeRecord, ChangesQuery, SyncStoreOptions, TransactionsQuery };
+export type * from "./types.ts";
+export type { Attachment, Merchant, MerchantAddress, Transaction } from "../models.ts";
 
 /** The schema version this module writes, kept in `sync_meta`. */
 const SCHEMA_VERSION = "1";
