@@ -85,7 +85,7 @@ CREATE TABLE IF NOT EXISTS transactions(
   last_changed TEXT NOT NULL,
   removed_at TEXT
 );
-CREATE INDEX IF NOT EXISTS transactions_by_account ON transactions(account_id, created);
+CREATE INDEX IF NOT EXISTS transactions_by_account ON transactions(account_id, created, id);
 CREATE TABLE IF NOT EXISTS transaction_changes(
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL,
