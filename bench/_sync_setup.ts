@@ -2,7 +2,6 @@
 // transaction count, an approved login as a user makes one (code exchange, then the in-app
 // approval, so `approvedAt` opens the 5-minute window), and what the request log says about a
 // sync's listings (pages, windows, spans).
-import process from "node:process";
 import { Authentication, Monzo } from "../mod.ts";
 import { MonzoEmulator, serveEmulator } from "../src/testing/mod.ts";
 import type { EmulatorTransactionsRequest } from "../src/testing/types.ts";
@@ -143,10 +142,4 @@ export function listings(emulator: MonzoEmulator, accountId: string, fromAt: num
     windows: [...new Set(windows.values())],
     maxSpanDays,
   };
-}
-
-/** A whole number from the environment, or the default. */
-export function envNumber(name: string, fallback: number): number {
-  const value = process.env[name];
-  return value === undefined || value === "" ? fallback : Number(value);
 }

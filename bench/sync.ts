@@ -17,8 +17,8 @@ import { join } from "node:path";
 import process from "node:process";
 import { MemorySyncStore, type SyncStore, TransactionSyncer } from "../src/sync/mod.ts";
 import { SqliteSyncStore } from "../src/sync/sqlite_store.ts";
-import { envNumber, listings, type Rig, startRig } from "./_sync_setup.ts";
-import { report, runtime } from "./_stats.ts";
+import { listings, type Rig, startRig } from "./_sync_setup.ts";
+import { envNumber, report, runtime } from "./_stats.ts";
 
 const DAYS = envNumber("BENCH_SYNC_DAYS", 1460);
 const PER_DAY = envNumber("BENCH_SYNC_PER_DAY", 13);
