@@ -16,7 +16,7 @@ import { test } from "node:test";
 import { MonzoArgumentError, MonzoStorageError } from "../src/errors.ts";
 import type { Transaction } from "../src/models.ts";
 import { MemorySyncStore } from "../src/sync/memory_store.ts";
-import { SqliteSyncStore } from "../src/sync/sqlite_store.ts";
+import { type SqliteDatabase, SqliteSyncStore } from "../src/sync/sqlite_store.ts";
 import type { SyncResult } from "../src/sync/types.ts";
 import {
   availableDrivers,
@@ -33,6 +33,21 @@ import {
   transactions,
   txId,
 } from "./fixtures/sync_results.ts";
+
+// better-sqlite3 is not installed. Its documented API (README "API" and @types/better-sqlite3:
+// Database#exec(source) returns the database, Statement#run(...params) returns { changes:
+// number, lastInsertRowid: number | bigint }, #get a row or undefined, #all an array; get/all
+// throw on statements that return no data, which the store never asks of them) must satisfy
+// SqliteDatabase unchanged; `deno check` of this file proves it.
+interface BetterSqlite3Database {
+  exec(source: string): this;
+  prepare(source: string): {
+    run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+    get(...params: unknown[]): unknown;
+    all(...params: unknown[]): unknown[];
+  };
+}
+void ((db: BetterSqlite3Database): SqliteDatabase => db);
 
 const drivers = await availableDrivers();
 const noSqlite = drivers.length === 0 ? "no SQLite driver in this runtime (Node 20)" : false;
