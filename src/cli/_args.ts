@@ -21,6 +21,8 @@ export interface CommandSpec {
   name: string;
   summary: string;
   options: Record<string, OptionSpec>;
+  /** Paragraphs printed after the options (exit codes, examples). */
+  details?: string[];
 }
 
 /** Parsed option values, by option name. */
@@ -29,7 +31,8 @@ export type Values = Record<string, string | boolean | undefined>;
 /** A command: its spec, and what it does with the parsed options. */
 export interface Command {
   spec: CommandSpec;
-  run(values: Values): Promise<void>;
+  /** Runs the command; resolves with an exit code other than 0 when it ends with one. */
+  run(values: Values): Promise<number | void>;
 }
 
 const HELP: OptionSpec = { type: "boolean", description: "Show this help." };
@@ -67,6 +70,7 @@ export function commandHelp(spec: CommandSpec): string {
     "Options:",
     ...columns(entries),
     "",
+    ...(spec.details ?? []).flatMap((paragraph) => [...wrap(paragraph, LINE_WIDTH), ""]),
   ].join("\n");
 }
 
@@ -82,7 +86,9 @@ export function programHelp(specs: CommandSpec[]): string {
     ...columns(specs.map((spec) => [spec.name, spec.summary])),
     "",
     `Run \`${PROGRAM} <command> --help\` for a command's options; \`${PROGRAM} --version\` prints`,
-    "the version. Exit codes: 0 done, 1 failed, 2 bad usage.",
+    "the version. Exit codes: 0 done, 1 failed, 2 bad usage, 3 synced but the history is",
+    "partial (sync, login --backfill: log in again within 5 minutes), 4 no SQLite in this",
+    "runtime (sync, login --backfill: use Node 22.5+, Deno or Bun).",
     "",
   ].join("\n");
 }

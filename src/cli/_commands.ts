@@ -32,7 +32,7 @@ const ACCOUNT_TYPES: Record<string, string> = {
 };
 
 /** `--account`, checked before any request: an id, or the account type it names. */
-function parseAccount(values: Values): { id: string } | { type: string } | undefined {
+export function parseAccount(values: Values): { id: string } | { type: string } | undefined {
   const value = values.account;
   if (typeof value !== "string") return undefined;
   if (/^acc_[A-Za-z0-9]+$/.test(value)) return { id: value };
@@ -77,7 +77,7 @@ function dataCommand(
 }
 
 /** Resolves a checked `--account`: the id, the open account of the type, or the current account. */
-async function accountId(
+export async function accountId(
   monzo: Monzo,
   wanted: { id: string } | { type: string } | undefined,
 ): Promise<string> {

@@ -1,12 +1,14 @@
 // `login`: the whole OAuth dance in one command. Listen on the redirect URL, send the user to
 // Monzo, check the state, exchange the code, save the credentials (mode 0600) and which API
-// they belong to, then wait for the approval in the Monzo app.
+// they belong to, then wait for the approval in the Monzo app; with --backfill, then sync the
+// whole history into SQLite while Monzo's 5-minute window is open.
 
 import { dirname } from "node:path";
 import process from "node:process";
 import { Authentication } from "../authentication.ts";
 import { MonzoPermissionsError } from "../errors.ts";
 import { BunFileStorage } from "../handlers/bun_file.ts";
+import { Monzo } from "../monzo.ts";
 import type { Command, Values } from "./_args.ts";
 import { openBrowser } from "./_browser.ts";
 import { listenForCallback } from "./_callback.ts";
@@ -30,6 +32,16 @@ import { CliError, UsageError } from "./_errors.ts";
 import { track } from "./_exit.ts";
 import { printable } from "./_format.ts";
 import { withProgress } from "./_progress.ts";
+import {
+  type Database,
+  DB_OPTION,
+  openStore,
+  parseDb,
+  sqliteDriver,
+  type Store,
+  SYNC_EXIT_CODES,
+  syncAndReport,
+} from "./_sync.ts";
 
 const PORTAL = "https://developers.monzo.com";
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -82,26 +94,65 @@ export const login: Command = {
         description:
           "Rehearse with made-up data: log in to the emulator of `monzo emulator` (run in-process when none is running). The other commands then use it too.",
       },
+      backfill: {
+        type: "boolean",
+        description:
+          "The moment you approve, copy your whole history into --db (Monzo lists more than 90 days back only in the 5 minutes after the approval); then `monzo sync --db` keeps it up to date.",
+      },
+      db: DB_OPTION,
     },
+    details: [
+      "With --backfill, the same exit codes as `monzo sync`. " +
+      SYNC_EXIT_CODES.replace(/^Exit codes: 0 synced/, "Exit codes: 0 logged in and synced"),
+    ],
   },
   async run(values) {
     const redirectUrl = checkRedirectUrl(
       setting(values, "redirect-url", "MONZO_REDIRECT_URL") ?? DEFAULT_REDIRECT_URL,
     );
     const timeoutMs = parseTimeout(values.timeout);
+    const backfill = values.backfill === true ? parseDb(values, "login --backfill") : undefined;
+    if (!backfill && values.db !== undefined) {
+      throw new UsageError("--db goes with --backfill (or use `monzo sync --db`).");
+    }
     const path = credentialsPath(values);
     const target = values.emulator ? undefined : monzoTarget(values);
     const fixed = await privateDir(dirname(path));
     if (fixed) process.stderr.write(`${fixed}\n`);
     if (values.emulator) await keepRealLogin(path);
-    const chosen = target ?? await emulatorTarget(redirectUrl);
+    // SQLite first: without it (Node 20) nothing else is worth starting.
+    const opened = backfill ? await openStore(backfill, await sqliteDriver()) : undefined;
     try {
-      await authorize(chosen, { redirectUrl, path, timeoutMs, open: values["no-open"] !== true });
+      const chosen = target ?? await emulatorTarget(redirectUrl);
+      try {
+        const plan = { redirectUrl, path, timeoutMs, open: values["no-open"] !== true };
+        return await authorize(
+          chosen,
+          plan,
+          opened && backfill ? backfillInto(opened, backfill) : undefined,
+        );
+      } finally {
+        await chosen.close();
+      }
     } finally {
-      await chosen.close();
+      opened?.db.close();
     }
   },
 };
+
+/** What runs right after the approval with --backfill: the sync of every account. */
+function backfillInto(
+  { store }: { db: Database; store: Store },
+  dbPath: string,
+): (auth: Authentication) => Promise<number> {
+  return (auth) => {
+    process.stderr.write(
+      `Approved. Reading your whole history into ${printable(dbPath)} while Monzo's ` +
+        "5-minute window is open.\n",
+    );
+    return syncAndReport(new Monzo(auth), store, { dbPath });
+  };
+}
 
 /** Refuses to replace a login to Monzo with an emulator one. */
 async function keepRealLogin(path: string): Promise<void> {
@@ -122,10 +173,15 @@ interface Plan {
   open: boolean;
 }
 
+/**
+ * The login; then `afterApproval` (the back-fill) if given, whose exit code it returns, else
+ * a hint about the 5-minute window and 0.
+ */
 async function authorize(
   target: Target,
   { redirectUrl, path, timeoutMs, open }: Plan,
-): Promise<void> {
+  afterApproval?: (auth: Authentication) => Promise<number>,
+): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const server = await listenForCallback(redirectUrl);
   try {
@@ -178,11 +234,14 @@ async function authorize(
           "or run login again.",
       );
     });
+    if (afterApproval) return await afterApproval(auth);
     say(
       "Approved. For the next 5 minutes Monzo lists your whole history, for example:\n" +
         "  transactions --since 2015-01-01 --format csv > history.csv\n" +
+        "  (or keep it in SQLite: monzo login --backfill --db monzo.sqlite)\n" +
         "After that, only the last 90 days.",
     );
+    return 0;
   } finally {
     await server.close();
   }

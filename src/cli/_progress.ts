@@ -15,25 +15,30 @@ export interface ProgressStream {
   write(text: string): unknown;
 }
 
-/** Runs `task` while showing `message` and the seconds elapsed, then clears the spinner. */
+/**
+ * Runs `task` while showing `message` and the seconds elapsed, then clears the spinner. A
+ * function as `message` is asked again on every frame (a sync's counts).
+ */
 export async function withProgress<T>(
-  message: string,
+  message: string | (() => string),
   task: () => Promise<T>,
   stream: ProgressStream = process.stderr,
 ): Promise<T> {
   const started = Date.now();
+  const say = typeof message === "function" ? message : () => message;
   const spin = stream.isTTY === true && (stream.columns ?? 80) >= MIN_COLUMNS;
   let frame = 0;
   const tick = spin
     ? () => {
       const seconds = ` ${Math.floor((Date.now() - started) / 1000)} s`;
       const room = (stream.columns ?? 80) - 3 - seconds.length; // frame, space, last column
-      const text = message.length > room ? `${message.slice(0, room - 1)}…` : message;
+      const line = say();
+      const text = line.length > room ? `${line.slice(0, room - 1)}…` : line;
       stream.write(`\r${FRAMES[frame++ % FRAMES.length]} ${text}${seconds}\x1b[K`);
     }
     : () => stream.write(".");
   if (spin) tick();
-  else stream.write(message);
+  else stream.write(say());
   const timer = setInterval(tick, spin ? 100 : 1000);
   try {
     return await task();

@@ -18,9 +18,19 @@
  * serves a local emulator, `monzo login --emulator` logs in to it, and the other commands then
  * use it too. Tokens and the client secret are never printed.
  *
+ * `sync --db monzo.sqlite` keeps a copy of your transactions in a SQLite file and brings it
+ * up to date on every run (new transactions, settlements with new amounts, edits, removals),
+ * printing per account what was added, modified and removed and how far back the copy
+ * reaches; `--csv out.csv` then writes an atomic snapshot of it. Monzo lists the history older
+ * than 90 days only in the 5 minutes after you approve a login, so `login --backfill --db
+ * monzo.sqlite` starts the sync the moment you approve. Both need SQLite: Node 22.5+, Deno or
+ * Bun.
+ *
  * Install it as a command with `deno install -g -A -n monzo jsr:@monzo-api/client/cli`.
  * It also runs under Bun and Node (it needs only web standards and `node:` modules).
- * Exit codes: 0 done, 1 failed, 2 bad usage.
+ * Exit codes: 0 done, 1 failed, 2 bad usage, 3 synced but an account's history stops short
+ * (`sync`, `login --backfill`: Monzo's 5-minute window was closed or ran out; log in again with
+ * `--backfill`), 4 no SQLite in this runtime (Node before 22.5).
  *
  * @example Run the CLI from a script
  * ```ts
@@ -43,13 +53,22 @@ import { explain, UsageError } from "./_errors.ts";
 import { beforeExit } from "./_exit.ts";
 import { printable } from "./_format.ts";
 import { login } from "./_login.ts";
+import { EXIT_NO_SQLITE, MissingSqliteError, syncCommand } from "./_sync.ts";
 import { VERSION } from "./_version.ts";
 
-const COMMANDS: Command[] = [login, status, logout, ...dataCommands, emulatorCommand];
+const COMMANDS: Command[] = [
+  login,
+  status,
+  logout,
+  ...dataCommands,
+  syncCommand,
+  emulatorCommand,
+];
 
 /**
- * Runs one command and returns its exit code (0 done, 1 failed, 2 bad usage). Output goes
- * to stdout, messages and errors to stderr.
+ * Runs one command and returns its exit code (0 done, 1 failed, 2 bad usage, 3 synced but the
+ * history stops short, 4 no SQLite in this runtime). Output goes to stdout, messages and
+ * errors to stderr.
  *
  * @example
  * ```ts
@@ -99,12 +118,11 @@ async function run(args: string[]): Promise<number> {
       process.stdout.write(commandHelp(command.spec));
       return 0;
     }
-    await command.run(values);
-    return 0;
+    return (await command.run(values)) ?? 0;
   } catch (error) {
     const { message, exitCode } = explain(error);
     process.stderr.write(`Error: ${printable(message, { keepLines: true })}\n`);
-    return exitCode;
+    return error instanceof MissingSqliteError ? EXIT_NO_SQLITE : exitCode;
   }
 }
 
