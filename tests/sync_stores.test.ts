@@ -352,6 +352,32 @@ for (const driver of drivers) {
     clean.close();
   });
 
+  test(`SqliteSyncStore (${driver}): another writer holding the file: a typed error, nothing written`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sync-busy-"));
+    try {
+      const path = join(dir, "monzo.sqlite");
+      const writer = await openDatabase(driver, path);
+      const db = await openDatabase(driver, path);
+      const store = new SqliteSyncStore(db, { now: () => T1 });
+      const [first, second] = crashSteps(20);
+      await store.apply(first);
+      const before = dump(db);
+      writer.exec("BEGIN IMMEDIATE");
+      await assert.rejects(store.apply(second), (error: unknown) => {
+        assert.ok(error instanceof MonzoStorageError, String(error));
+        assert.match(error.message, /nothing was written/);
+        return true;
+      });
+      writer.exec("ROLLBACK");
+      assert.deepEqual(dump(db), before);
+      assert.equal((await store.apply(second)).added, 20);
+      writer.close();
+      db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test(`SqliteSyncStore (${driver}): the schema is created once, kept, and versioned`, async () => {
     const dir = await mkdtemp(join(tmpdir(), "sync-schema-"));
     try {

@@ -5,7 +5,8 @@
  * same store.
  *
  * It takes a database you opened: `node:sqlite`'s `DatabaseSync` (Deno 2.9+, Bun 1.4+,
- * Node 22.5+), `bun:sqlite`'s `Database` or better-sqlite3's `Database`, unchanged. It never
+ * Node 22.13+, or 22.5+ with `--experimental-sqlite`), `bun:sqlite`'s `Database` or
+ * better-sqlite3's `Database`, unchanged. It never
  * opens files and never sets pragmas: `PRAGMA journal_mode = WAL` (readers alongside the
  * writer) and `PRAGMA busy_timeout` (several writing processes) are your choice.
  *
