@@ -153,6 +153,23 @@ describe("sync: login --backfill, then sync", { skip: !hasSqlite }, () => {
     return ids.sort();
   }
 
+  /** `login --backfill --db <db>` with the test as the browser and the Monzo app. */
+  async function backfill(db: string): Promise<CliProcess> {
+    const redirectUrl = `http://127.0.0.1:${await freePort()}/callback`;
+    served.emulator.addRedirectUri(served.emulator.client.id, redirectUrl);
+    const args = ["--redirect-url", redirectUrl, "--credentials", credentials, "--timeout", "30"];
+    const cli = startCli(["login", "--no-open", ...args, "--backfill", "--db", db], {
+      ...env,
+      MONZO_CLIENT_ID: served.emulator.client.id,
+      MONZO_CLIENT_SECRET: served.emulator.client.secret,
+      MONZO_AUTH_URL: `${served.url}/auth`,
+    });
+    await consent(cli);
+    await cli.waitForStderr(/Now allow access in the Monzo app/);
+    served.emulator.approve();
+    return cli;
+  }
+
   async function sync(...args: string[]) {
     return await runCli(["sync", "--db", dbPath, "--credentials", credentials, ...args], env);
   }
@@ -186,29 +203,7 @@ describe("sync: login --backfill, then sync", { skip: !hasSqlite }, () => {
   });
 
   test("login --backfill copies the whole history the moment the login is approved", async () => {
-    const redirectUrl = `http://127.0.0.1:${await freePort()}/callback`;
-    served.emulator.addRedirectUri(served.emulator.client.id, redirectUrl);
-    const cli = startCli([
-      "login",
-      "--no-open",
-      "--redirect-url",
-      redirectUrl,
-      "--credentials",
-      credentials,
-      "--timeout",
-      "30",
-      "--backfill",
-      "--db",
-      dbPath,
-    ], {
-      ...env,
-      MONZO_CLIENT_ID: served.emulator.client.id,
-      MONZO_CLIENT_SECRET: served.emulator.client.secret,
-      MONZO_AUTH_URL: `${served.url}/auth`,
-    });
-    await consent(cli);
-    await cli.waitForStderr(/Now allow access in the Monzo app/);
-    served.emulator.approve();
+    const cli = await backfill(dbPath);
     assert.equal(await cli.exited, 0, cli.stderr());
     assert.match(cli.stderr(), /Reading your whole history into .*monzo\.sqlite/);
     assert.match(cli.stderr(), /Syncing/, "a progress line");
@@ -327,5 +322,57 @@ describe("sync: login --backfill, then sync", { skip: !hasSqlite }, () => {
     const rows = (await stored(fresh)).get(current)!;
     assert.ok(rows.length > 0);
     assert.ok(rows.every((row) => Date.parse(row.created) > served.emulator.now() - 90 * DAY));
+
+    const again = await sync();
+    assert.equal(again.code, 0, "the first file is whole: exit 0 however late");
+
+    // What the message says to do: a new login reads the rest, without duplicates.
+    const login = await backfill(fresh);
+    assert.equal(await login.exited, 0, login.stderr());
+    assert.match(login.stdout(), new RegExp(`${current}: \\d+ added, .*; whole history since`));
+    const resumed = await stored(fresh);
+    const whole = await stored();
+    for (const [account, list] of whole) {
+      if (!resumed.has(account)) continue; // pot accounts: only in the first file
+      assert.deepEqual(
+        resumed.get(account)!.map((row) => row.id).sort(),
+        list.map((row) => row.id).sort(),
+        account,
+      );
+    }
+  });
+});
+
+describe("sync: the offline rehearsal", { skip: !hasSqlite }, () => {
+  test("login --emulator --backfill, then sync with the emulator run in-process", async () => {
+    const dir = await tempDir();
+    try {
+      const env = { XDG_CONFIG_HOME: dir.path };
+      const db = join(dir.path, "rehearsal.sqlite");
+      const redirectUrl = `http://127.0.0.1:${await freePort()}/callback`;
+      const login = startCli([
+        "login",
+        "--emulator",
+        "--no-open",
+        "--redirect-url",
+        redirectUrl,
+        "--timeout",
+        "30",
+        "--backfill",
+        "--db",
+        db,
+      ], env);
+      await consent(login);
+      const [, url] = await login.waitForStderr(/allow access at (http:\/\/127\.0\.0\.1:\d+)/);
+      await (await fetch(`${url}/_emulator/approve`, { method: "POST" })).body?.cancel();
+      assert.equal(await login.exited, 0, login.stderr());
+      assert.equal(login.stdout().match(/whole history since \d{4}-\d{2}-\d{2}/g)?.length, 2);
+
+      const sync = await runCli(["sync", "--db", db], env);
+      assert.equal(sync.code, 0, sync.stderr);
+      assert.equal(sync.stdout.match(/: \d+ added, .*; whole history since/g)?.length, 2);
+    } finally {
+      await dir.remove();
+    }
   });
 });
