@@ -102,8 +102,8 @@ export const login: Command = {
       db: DB_OPTION,
     },
     details: [
-      "With --backfill, the same exit codes as `monzo sync`. " +
-      SYNC_EXIT_CODES.replace(/^Exit codes: 0 synced/, "Exit codes: 0 logged in and synced"),
+      "Exit codes: 0 logged in (with --backfill: and the whole history copied); 1 failed; 2 " +
+      `bad usage; with --backfill also ${SYNC_EXIT_CODES}`,
     ],
   },
   async run(values) {

@@ -24,12 +24,11 @@ export const EXIT_PARTIAL = 3;
 /** Exit code: this runtime has no SQLite (Node before 22.5). */
 export const EXIT_NO_SQLITE = 4;
 
-/** The exit codes of `sync` and `login --backfill`, for their help texts. */
-export const SYNC_EXIT_CODES = `Exit codes: 0 synced (the whole history, or all a pot's account ` +
-  `lists); 1 failed (what was committed stays); 2 bad usage; ${EXIT_PARTIAL} synced, but an ` +
-  `account's history stops short because Monzo's 5-minute window after a login was closed or ` +
-  `ran out (run \`monzo login --backfill --db …\` and the next run goes on from there); ` +
-  `${EXIT_NO_SQLITE} this runtime has no SQLite (Node before 22.5: use Node 22.5+, Deno or Bun).`;
+/** Exit codes 3 and 4, which `sync` and `login --backfill` share, for their help texts. */
+export const SYNC_EXIT_CODES = `${EXIT_PARTIAL} synced, but an account's history stops short ` +
+  "because Monzo's 5-minute window after a login was closed or ran out (run `monzo login " +
+  `--backfill --db …\` to read the rest); ${EXIT_NO_SQLITE} this runtime has no SQLite ` +
+  "(Node before 22.5: use Node 22.5+, Deno or Bun).";
 
 /** No `node:sqlite` (Node 20) and no `bun:sqlite`: exit code 4, before any request. */
 export class MissingSqliteError extends CliError {
@@ -139,21 +138,19 @@ export async function syncAndReport(
   plan: SyncPlan,
   accounts?: string[],
 ): Promise<number> {
-  let progress: SyncProgress | undefined;
-  let position = "";
+  const progress = new Progress();
   const syncer = new TransactionSyncer(monzo, store, {
     windowDays: plan.windowDays,
     sweepEveryDays: plan.sweepEveryDays,
     includePots: plan.includePots,
-    onProgress: (update) => (progress = update),
+    onProgress: (update) => progress.update(update),
   });
   const summaries: SyncSummary[] = [];
   try {
-    await withProgress(() => progressLine(position, progress), async () => {
+    await withProgress(() => progress.line(), async () => {
       const ids = accounts ?? await syncer.accounts();
       for (const [i, id] of ids.entries()) {
-        position = ids.length > 1 ? ` (${i + 1} of ${ids.length})` : "";
-        progress = undefined;
+        progress.start(ids.length > 1 ? ` (${i + 1} of ${ids.length})` : "");
         summaries.push(await syncer.sync(id));
       }
     });
@@ -164,19 +161,52 @@ export async function syncAndReport(
   return summaries.some((s) => isPartial(s.coverage)) ? EXIT_PARTIAL : 0;
 }
 
-/** The progress line: the account, its phase, what was read and the time left in the window. */
-function progressLine(position: string, progress: SyncProgress | undefined): string {
-  if (!progress) return `Syncing${position}`;
-  const parts = [`Syncing ${progress.accountId}${position}`];
-  if (progress.phase === "history") {
-    const percent = progress.fraction === null ? "" : ` ${Math.floor(progress.fraction * 100)}%`;
-    parts.push(`history${percent}`);
-  } else parts.push("last 89 days");
-  parts.push(`${progress.transactions} transactions`, `${progress.requests} requests`);
-  if (progress.msLeft !== undefined) {
-    parts.push(`${Math.ceil(progress.msLeft / 1000)} s left in the window`);
+/**
+ * The progress line: the account, its phase, what was read and the time left in the window.
+ * Each step of a sync reports from zero; the line adds the steps of an account up.
+ */
+class Progress {
+  #position = "";
+  #last: SyncProgress | undefined;
+  #before = { requests: 0, transactions: 0 };
+
+  /** A new account, `(2 of 3)`. */
+  start(position: string): void {
+    this.#position = position;
+    this.#last = undefined;
+    this.#before = { requests: 0, transactions: 0 };
   }
-  return parts.join(", ");
+
+  update(progress: SyncProgress): void {
+    const last = this.#last;
+    if (last && progress.requests < last.requests) {
+      this.#before.requests += last.requests;
+      this.#before.transactions += last.transactions;
+    }
+    this.#last = progress;
+  }
+
+  line(): string {
+    const progress = this.#last;
+    if (!progress) return `Syncing${this.#position}`;
+    const parts = [`Syncing ${progress.accountId}${this.#position}`];
+    if (progress.phase === "history") {
+      const done = progress.fraction === null ? "" : ` ${Math.floor(progress.fraction * 100)}%`;
+      parts.push(`history${done}`);
+    } else parts.push("last 89 days");
+    parts.push(
+      plural(this.#before.transactions + progress.transactions, "transaction"),
+      plural(this.#before.requests + progress.requests, "request"),
+    );
+    if (progress.msLeft !== undefined) {
+      parts.push(`${Math.ceil(progress.msLeft / 1000)} s left in the window`);
+    }
+    return parts.join(", ");
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 /** True when the copy stops short for want of the 5-minute window (pots' 90 days are whole). */
@@ -189,7 +219,7 @@ function isPartial(coverage: Coverage): boolean {
 export function summaryLine(summary: SyncSummary, dbPath: string): string {
   const { accountId, added, modified, removed, requests, coverage } = summary;
   const counts = `${accountId}: ${added} added, ${modified} modified, ${removed} removed ` +
-    `(${requests} request${requests === 1 ? "" : "s"})`;
+    `(${plural(requests, "request")})`;
   const from = coverage.from?.slice(0, 10);
   const again = `run \`monzo login --backfill --db ${shellWord(dbPath)}\``;
   let reach: string;
@@ -386,7 +416,8 @@ export const syncCommand: Command = {
       "The first run reads the whole history only within 5 minutes of a login's approval; " +
       "`monzo login --backfill --db <path>` starts it at that moment. Later runs fetch new " +
       "transactions and every change (settlements, new amounts, edits, removals).",
-      SYNC_EXIT_CODES,
+      "Exit codes: 0 synced (the whole history, or all a pot's account lists); 1 failed " +
+      `(what was committed stays); 2 bad usage; ${SYNC_EXIT_CODES}`,
     ],
   },
   async run(values) {

@@ -6,6 +6,8 @@
  * export MONZO_CLIENT_ID=oauth2client_… MONZO_CLIENT_SECRET=…
  * deno run -A jsr:@monzo-api/client/cli login
  * deno run -A jsr:@monzo-api/client/cli transactions --since 30d --format csv
+ * deno run -A jsr:@monzo-api/client/cli login --backfill --db monzo.sqlite
+ * deno run -A jsr:@monzo-api/client/cli sync --db monzo.sqlite --csv transactions.csv
  * ```
  *
  * `login` listens on the client's loopback redirect URL (default
