@@ -6,7 +6,7 @@
 // requests of steady-state runs (an hour later, each day after, the 7-day sweep).
 //
 //   deno run -A bench/sync.ts            (both parts)
-//   bun bench/sync.ts backfill           (or: steady)
+//   bun bench/sync.ts backfill           (or: syncall, steady)
 //
 // Knobs: BENCH_SYNC_DAYS (1460), BENCH_SYNC_PER_DAY (13: 19,844 transactions in the current
 // account), BENCH_SYNC_LATENCY_MS (300), BENCH_SYNC_CONCURRENCY (1,2,4,8),
@@ -224,6 +224,60 @@ async function steady(rig: Rig, { syncer, store }: Steady): Promise<void> {
   }
 }
 
+/** `syncAll()` right after the login: every open account, as `monzo login --backfill` does. */
+async function backfillAll(): Promise<void> {
+  const rig = await startRig(DAYS, PER_DAY);
+  try {
+    const { emulator } = rig;
+    emulator.injectFault({ path: "/transactions", delayMs: LATENCY, count: Infinity });
+    const store = new MemorySyncStore();
+    const syncer = new TransactionSyncer(rig.monzo, store, { now: () => emulator.now() });
+    const from = emulator.now();
+    const t0 = performance.now();
+    const summaries = await syncer.syncAll();
+    const wallMs = performance.now() - t0;
+    const sinceApprovalMs = emulator.now() - rig.auth.approvedAt!;
+    const accounts = [];
+    for (const s of summaries) {
+      const log = listings(emulator, s.accountId, from);
+      accounts.push({
+        account: s.accountId === rig.accountId ? "current" : "other",
+        added: s.added,
+        rows: await rowCount(store, s.accountId),
+        requests: s.requests,
+        pages: log.pages,
+        failed: log.failed,
+        maxSpanDays: Math.round(log.maxSpanDays * 10) / 10,
+        coverage: s.coverage,
+      });
+    }
+    report("sync", {
+      figure: "backfill-all",
+      store: "memory",
+      concurrency: 4,
+      latencyMs: LATENCY,
+      truth: rig.truth,
+      accounts,
+      wallMs: Math.round(wallMs),
+      sinceApprovalMs: Math.round(sinceApprovalMs),
+      windowShare: sinceApprovalMs / WINDOW_MS,
+    });
+    console.log(
+      `${runtime().name} syncAll: ${(wallMs / 1000).toFixed(1)} s wall, ${
+        (sinceApprovalMs / 1000).toFixed(1)
+      } s after approval; ` +
+        accounts.map((a) =>
+          `${a.account}: ${a.rows} rows, ${a.requests} requests, ${
+            a.coverage.complete ? "complete" : `partial (${a.coverage.limitedBy})`
+          } from ${a.coverage.from?.slice(0, 10)}`
+        ).join("; "),
+    );
+    await syncer.close();
+  } finally {
+    await rig.close();
+  }
+}
+
 const part = process.argv[2] ?? "all";
 const { name, version } = runtime();
 console.log(
@@ -234,6 +288,7 @@ if (part === "all" || part === "backfill") {
     for (const concurrency of CONCURRENCY) await backfill(kind, concurrency);
   }
 }
+if (part === "all" || part === "syncall") await backfillAll();
 if (part === "all" || part === "steady") {
   console.log("steady state (memory store, concurrency 4), after a back-fill:");
   await backfill("memory", 4, steady);
