@@ -15,6 +15,8 @@ export interface SyncState {
   h: Window[];
   /** Days of history in `h` when the back-fill began (for progress). */
   hd: number;
+  /** The history's deadline (epoch ms) when the approval instant is unknown. */
+  d?: number;
   /** The account's creation (epoch ms); null for pot accounts. */
   o: number | null;
   /** The tail: the newest transaction read (`id`, created `at`), or where reading starts. */
@@ -70,7 +72,8 @@ function isState(value: SyncState): boolean {
       Array.isArray(w) && finite(w[0]) && finite(w[1]) &&
       (w[2] === null || typeof w[2] === "string")
     ) &&
-    finite(value.hd) && (value.o === null || finite(value.o)) &&
+    finite(value.hd) && (value.d === undefined || finite(value.d)) &&
+    (value.o === null || finite(value.o)) &&
     !!value.t && typeof value.t === "object" && finite(value.t.at) &&
     (value.t.id === null || typeof value.t.id === "string") &&
     !!value.f && typeof value.f === "object" && !Array.isArray(value.f) &&

@@ -29,6 +29,9 @@ const HOLE = READABLE + DAY / 2;
 /** The longest span of one request (Monzo refuses more than 365 days). */
 const SPAN = 364 * DAY;
 const PAGE = 100;
+/** History windows: up to this many, each at least a month long. */
+const MAX_WINDOWS = 16;
+const MONTH = 30 * DAY;
 /** Missing transactions confirmed (`GET /transactions/{id}`) per step at most. */
 const CONFIRMS = 50;
 /** The back-fill stops this long before the window closes. */
@@ -70,17 +73,19 @@ class Step {
   async run(): Promise<SyncResult> {
     const { cursor } = this.#o;
     this.#state = cursor ? decodeCursor(cursor, this.#accountId) : await this.#fresh();
+    const state = this.#state;
     const approvedAt = this.#auth.approvedAt;
+    // Without the approval instant (a login made by another process), the first step assumes
+    // the window opened just now and keeps that deadline in the cursor; Monzo's 403 says when
+    // it was wrong, and then no later step asks again until a login approved here.
+    if (!cursor && approvedAt === undefined) state.d = this.#o.now() + WINDOW - WINDOW_MARGIN;
     const deadline = this.#o.deadline ??
-      (approvedAt === undefined ? undefined : approvedAt + WINDOW - WINDOW_MARGIN);
-    // Without a known deadline, the history is tried once (a first step right after a login
-    // made elsewhere); a 403 then says the window is closed, and later steps do not ask again.
-    const tryHistory = this.#state.h.length > 0 &&
-      (deadline === undefined ? !cursor : this.#o.now() < deadline);
-    if (tryHistory) {
+      (approvedAt === undefined ? state.d : approvedAt + WINDOW - WINDOW_MARGIN);
+    if (state.h.length > 0 && deadline !== undefined && this.#o.now() < deadline) {
       const stop = await this.#history(deadline);
       if (stop === "more") return this.#result(true);
       if (stop) this.#limit(stop);
+      if (stop === "history_window") delete state.d;
     }
     await this.#recent();
     return this.#result(false);
@@ -112,8 +117,17 @@ class Step {
       state.c = { from: iso(created), complete: true };
       return state;
     }
-    for (let start = created; start < boundary; start += SPAN) {
-      state.h.push([start, Math.min(start + SPAN, boundary), null]);
+    // Pages within a window are read one after another: enough windows for the concurrency
+    // to matter (at most 364 days, at least about a month each).
+    const span = boundary - created;
+    const count = Math.max(Math.ceil(span / SPAN), Math.min(MAX_WINDOWS, Math.ceil(span / MONTH)));
+    for (let i = 0; i < count; i++) {
+      const start = created + Math.floor(span * i / count);
+      state.h.push([
+        start,
+        i === count - 1 ? boundary : created + Math.floor(span * (i + 1) / count),
+        null,
+      ]);
     }
     state.hd = (boundary - created) / DAY;
     state.c = { from: iso(boundary), complete: false, limitedBy: "history_window" };
@@ -125,30 +139,32 @@ class Step {
    * Returns why it stopped early: `more` (a full step), `history_window` (Monzo's 403),
    * `deadline`; or undefined when every window is read.
    */
-  async #history(deadline: number | undefined): Promise<"more" | CoverageLimit | undefined> {
+  async #history(deadline: number): Promise<"more" | CoverageLimit | undefined> {
     const windows = this.#state.h;
     let limit = this.#o.concurrency;
+    // No request outlives the deadline, not even one waiting out a Retry-After.
+    const timeUp = AbortSignal.timeout(Math.max(0, deadline - this.#o.now()));
+    const signal = this.#o.signal ? AbortSignal.any([this.#o.signal, timeUp]) : timeUp;
     let stop: "more" | CoverageLimit | undefined;
     const done = new Set<Window>();
     const read = async (window: Window) => {
       while (!stop) {
-        if (deadline !== undefined && this.#o.now() >= deadline) return void (stop ??= "deadline");
+        if (this.#o.now() >= deadline) return void (stop ??= "deadline");
         let page: Transaction[];
         try {
           page = await this.#page({
             since: window[2] ?? iso(window[0]),
             before: iso(window[1]),
-          });
+          }, signal);
         } catch (error) {
+          if (timeUp.aborted && !this.#o.signal?.aborted) return void (stop ??= "deadline");
           if (error instanceof MonzoPermissionsError && error.reason === "verification_required") {
             return void (stop ??= "history_window");
           }
           if (!(error instanceof MonzoRateError)) throw error;
           limit = Math.max(1, limit >> 1);
           const wait = (error.retryAfter ?? 1) * 1000;
-          if (deadline !== undefined && this.#o.now() + wait >= deadline) {
-            return void (stop ??= "deadline");
-          }
+          if (this.#o.now() + wait >= deadline) return void (stop ??= "deadline");
           await sleep(wait, this.#o.signal);
           continue;
         }
@@ -156,7 +172,7 @@ class Step {
         this.#seen(page);
         if (page.length < PAGE) return void done.add(window);
         window[2] = page[page.length - 1].id;
-        this.#progress("history", deadline);
+        this.#progress(deadline);
         if (this.#read >= this.#o.maxChanges) return void (stop ??= "more");
       }
     };
@@ -179,7 +195,7 @@ class Step {
     if (this.#state.h.length === 0) {
       this.#state.c = { from: iso(this.#state.o!), complete: true };
     }
-    this.#progress("history", deadline);
+    this.#progress(deadline);
     return this.#state.h.length === 0 ? undefined : stop;
   }
 
@@ -221,7 +237,7 @@ class Step {
           this.#diff(tx);
         }
         this.#seen(page);
-        this.#progress("recent", undefined);
+        this.#progress(undefined);
         if (page.length > 0) {
           const last = page[page.length - 1];
           lastId = last.id;
@@ -282,7 +298,7 @@ class Step {
     if (this.#reachedBack === null || first < this.#reachedBack) this.#reachedBack = first;
   }
 
-  #progress(phase: "history" | "recent", deadline: number | undefined): void {
+  #progress(deadline: number | undefined): void {
     const report = this.#o.onProgress;
     if (!report) return;
     const { h, hd } = this.#state;
@@ -290,7 +306,7 @@ class Step {
     for (const [start, end, lastId] of h) left += (end - start) / DAY * (lastId ? 0.5 : 1);
     report({
       accountId: this.#accountId,
-      phase,
+      phase: deadline === undefined ? "recent" : "history",
       requests: this.#requests,
       transactions: this.#read,
       reachedBack: this.#reachedBack === null ? null : iso(this.#reachedBack),
@@ -299,23 +315,27 @@ class Step {
     });
   }
 
-  #page(bounds: { since: string; before: string | undefined }): Promise<Transaction[]> {
+  #page(
+    bounds: { since: string; before: string | undefined },
+    signal = this.#o.signal,
+  ): Promise<Transaction[]> {
     return this.#get(TransactionsSchema, "/transactions", {
       account_id: this.#accountId,
       ...bounds,
       limit: PAGE,
       expand: ["merchant"],
-    }).then((body) => body.transactions);
+    }, signal).then((body) => body.transactions);
   }
 
   async #get<T>(
     schema: Checked<T>,
     path: string,
     query: Record<string, string | number | string[] | undefined>,
+    signal = this.#o.signal,
   ): Promise<T> {
-    this.#o.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     this.#requests++;
-    const body = await this.#auth.request("GET", path, { query, signal: this.#o.signal });
+    const body = await this.#auth.request("GET", path, { query, signal });
     return schema.check(body) ? body as T : parse(schema, body, `GET ${path}`);
   }
 
