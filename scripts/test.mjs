@@ -22,6 +22,8 @@ const entries = [
   "src/handlers/cloudflare_kv.ts",
   "src/handlers/durable_object.ts",
   "src/handlers/redis.ts",
+  "src/sync/mod.ts",
+  "src/sync/sqlite_store.ts",
   "src/testing/mod.ts",
 ];
 

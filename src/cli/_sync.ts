@@ -30,7 +30,7 @@ export const SYNC_EXIT_CODES = `${EXIT_PARTIAL} synced, but an account's history
   `--backfill --db …\` to read the rest); ${EXIT_NO_SQLITE} this runtime has no SQLite ` +
   "(Node before 22.5: use Node 22.5+, Deno or Bun).";
 
-/** No `node:sqlite` (Node 20) and no `bun:sqlite`: exit code 4, before any request. */
+/** No `node:sqlite` (Node 20): exit code 4, before any request. */
 export class MissingSqliteError extends CliError {
   override name = "MissingSqliteError";
 }
@@ -98,18 +98,14 @@ export type Store = SyncStore & Pick<SqliteSyncStore, "merchant">;
 export type DriverClass = new (path: string) => Database;
 
 /**
- * The runtime's SQLite driver: `node:sqlite` (Deno, Bun, Node 22.5+), else `bun:sqlite`.
- * Asked first, before any request: without one (Node 20), a {@link MissingSqliteError}.
+ * The runtime's SQLite driver: `node:sqlite` (Deno, Bun, Node 22.5+). Asked first, before any
+ * request: without one (Node 20), a {@link MissingSqliteError}.
  */
 export async function sqliteDriver(): Promise<DriverClass> {
   try {
     return (await import("node:sqlite")).DatabaseSync;
   } catch {
     // Node 20 (and Node 22 before 22.13 without --experimental-sqlite) has none.
-  }
-  if ("Bun" in globalThis) {
-    const specifier: string = "bun:sqlite"; // left out of Deno's and tsc's type check
-    return (await import(specifier) as { Database: DriverClass }).Database;
   }
   throw new MissingSqliteError(
     `This needs SQLite (node:sqlite), which this runtime does not have (Node ` +
