@@ -348,7 +348,8 @@ export class MonzoResponseError extends MonzoError {
 /**
  * A storage handler failed to store or fetch credentials. When it is thrown after a token
  * refresh, the new tokens are still held in memory and used, and the store is tried again on
- * the next call.
+ * the next call. A sync store (`@monzo-api/client/sync`) throws it too when its database
+ * fails: the step is rolled back and nothing is written.
  *
  * @example
  * ```ts
