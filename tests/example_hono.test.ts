@@ -1,17 +1,20 @@
 // The Hono example app, through app.request() against an in-process emulator (no ports):
-// cookies, state checks, the webhook secret, escaping, a pot form submitted twice, and what
-// keeps it safe when exposed (hosts, password, limits, live streams, webhooks, headers).
+// cookies, state checks, the webhook secret, escaping, a pot form submitted twice, the
+// dashboard over the synced store (back-fill, webhooks as triggers, settlements, restarts), and
+// what keeps it safe when exposed (hosts, password, limits, live streams, webhooks, headers).
 import assert from "node:assert/strict";
 import { chmod, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { Authentication, MemoryStorage, Monzo } from "../mod.ts";
+import { MemorySyncStore } from "../src/sync/mod.ts";
 import { MonzoEmulator } from "../src/testing/mod.ts";
 import { type AppOptions, createApp } from "../examples/hono/app.ts";
 import { exposureProblem, sameSecret } from "../examples/hono/guard.ts";
-import { openStorage, prepareDataDir } from "../examples/hono/storage.ts";
+import { openStorage, openSyncDatabase, prepareDataDir } from "../examples/hono/storage.ts";
+import { type DashboardStore, DashboardSync } from "../examples/hono/sync.ts";
 import { escapeHtml, html } from "../examples/hono/html.ts";
 import { formatMoney, parseMoney } from "../examples/hono/money.ts";
 
@@ -19,15 +22,36 @@ const ORIGIN = "http://localhost:8000";
 const REDIRECT = `${ORIGIN}/callback`;
 const API = "http://emulator.test";
 const SECRET = "webhook-secret-123";
+/** node:sqlite (Deno, Bun, Node 22.5+; not Node 20), for the tests of the SQLite file. */
+const noSqlite = await import("node:sqlite").then(
+  () => false,
+  () => "node:sqlite is missing in this runtime (Node 20): the demo runs on Deno and Bun",
+);
 
-/** An app wired to a fresh emulator; the emulator's webhooks are delivered to the app. */
-function setup(extra: Partial<AppOptions> = {}, redirectUrl = REDIRECT) {
-  const emulator = new MonzoEmulator({
+/** Every sync the tests started, stopped at the end (their timers and runs). */
+const syncs: DashboardSync[] = [];
+after(() => Promise.all(syncs.map((sync) => sync.close())));
+
+/** The parts of a running app that a restart keeps. */
+interface Kept {
+  emulator: MonzoEmulator;
+  /** Where the emulator delivers its webhooks: the app started last. */
+  route: { app?: { request: (input: string, init?: RequestInit) => Response | Promise<Response> } };
+  storage: MemoryStorage;
+  store: DashboardStore;
+  /** The login, as a restarted server loads it from its storage. */
+  auth: Authentication;
+}
+
+/** An app wired to a fresh emulator (or the kept one); its webhooks are delivered to the app. */
+function setup(extra: Partial<AppOptions> = {}, redirectUrl = REDIRECT, kept?: Partial<Kept>) {
+  const route: Kept["route"] = kept?.route ?? {};
+  const emulator = kept?.emulator ?? new MonzoEmulator({
     webhookRetryDelayMs: 0,
-    fetch: async (input, init) => await app.request(input, init),
+    fetch: async (input, init) => await route.app!.request(String(input), init),
   });
   emulator.addRedirectUri(emulator.client.id, redirectUrl);
-  const auth = new Authentication({
+  const auth = kept?.auth ?? new Authentication({
     clientId: emulator.client.id,
     clientSecret: emulator.client.secret,
     redirectUrl,
@@ -36,11 +60,21 @@ function setup(extra: Partial<AppOptions> = {}, redirectUrl = REDIRECT) {
     retryDelayMs: 1,
     fetch: (input, init) => emulator.fetch(new Request(input, init)),
   });
-  auth.registerCallbackHandler(new MemoryStorage());
+  const storage = kept?.storage ?? new MemoryStorage();
+  if (!kept?.auth) auth.registerCallbackHandler(storage);
   const monzo = new Monzo(auth);
+  const store = kept?.store ?? new MemorySyncStore();
+  const errors: unknown[] = [];
+  const sync = new DashboardSync(monzo, store, {
+    debounceMs: 10,
+    approvalPollMs: 5,
+    onError: (error) => errors.push(error),
+  });
+  syncs.push(sync);
   const app = createApp({
     auth,
     monzo,
+    sync,
     webhookSecret: SECRET,
     mode: { kind: "emulator", url: API, approveUrl: `${API}/auth/approve` },
     origins: [ORIGIN, "http://127.0.0.1:8000", "https://dash.example.com"],
@@ -48,13 +82,14 @@ function setup(extra: Partial<AppOptions> = {}, redirectUrl = REDIRECT) {
     fetch: (input, init) => emulator.fetch(new Request(input, init)),
     ...extra,
   });
-  return { app, emulator, auth, monzo };
+  route.app = app;
+  return { app, emulator, auth, monzo, sync, storage, store, route, errors };
 }
 
 type Setup = ReturnType<typeof setup>;
 
 /** Goes through /login and /callback with a code from the emulator; approves unless told not to. */
-async function connect({ app, emulator }: Setup, approve = true): Promise<Response> {
+async function connect({ app, emulator, sync }: Setup, approve = true): Promise<Response> {
   const login = await app.request(`${ORIGIN}/login`);
   const cookie = login.headers.get("set-cookie")!.split(";")[0];
   const state = new URL(login.headers.get("location")!).searchParams.get("state")!;
@@ -63,7 +98,10 @@ async function connect({ app, emulator }: Setup, approve = true): Promise<Respon
     `${ORIGIN}/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`,
     { headers: { cookie } },
   );
-  if (approve) emulator.approve();
+  if (approve) {
+    emulator.approve();
+    await sync.backfilled();
+  }
   return callback;
 }
 
@@ -105,6 +143,29 @@ async function readEvents(
     text += chunk.value;
   }
   return text;
+}
+
+/** The server-sent events in `text`, parsed. */
+function parseEvents(text: string): { event: string; data: Record<string, string> }[] {
+  return [...text.matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((m) => ({
+    event: m[1],
+    data: JSON.parse(m[2]),
+  }));
+}
+
+/** Opens /events and reads its first comment. */
+async function openEvents(app: Setup["app"]): Promise<ReadableStreamDefaultReader<string>> {
+  const events = await app.request(`${ORIGIN}/events`);
+  assert.equal(events.headers.get("content-type"), "text/event-stream");
+  const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+  assert.match((await reader.read()).value!, /: connected/);
+  return reader;
+}
+
+/** The pushed rows of `id` in the events read until one of them arrives. */
+async function pushedRow(reader: ReadableStreamDefaultReader<string>, id: string) {
+  const text = await readEvents(reader, (t) => parseEvents(t).some((e) => e.data.id === id));
+  return parseEvents(text).filter((e) => e.event === "transaction" && e.data.id === id);
 }
 
 async function page(app: Setup["app"], path = "/"): Promise<string> {
@@ -253,8 +314,10 @@ describe("the Hono example", () => {
     assert.match(waiting, new RegExp(`href="${API}/auth/approve"`));
 
     s.emulator.approve();
+    await s.sync.backfilled();
     const dashboard = await page(s.app);
     assert.match(dashboard, /Current account/);
+    assert.match(dashboard, /History since \d+ \w+ \d{4}/);
     assert.match(dashboard, /data-balance>-?£[\d,]+\.\d\d</);
     assert.match(dashboard, /<li data-pot="pot_/);
     assert.match(dashboard, /<tr data-tx="tx_/);
@@ -309,6 +372,7 @@ describe("the Hono example", () => {
       amount: -450,
       decline_reason: "INSUFFICIENT_FUNDS",
     });
+    await s.sync.syncAll();
     const body = await page(s.app);
     assert.equal(body.includes("<img src=x"), false);
     assert.match(body, /&lt;img src=x onerror=&quot;alert\(1\)&quot;&gt;/);
@@ -389,24 +453,20 @@ describe("the Hono example", () => {
     const s = setup();
     assert.equal((await s.app.request(`${ORIGIN}/events`)).status, 401, "login required");
     await connect(s);
-    await page(s.app);
+    await page(s.app); // registers the webhook
     const current = s.emulator.accounts.current;
-    const events = await s.app.request(`${ORIGIN}/events`);
-    assert.equal(events.headers.get("content-type"), "text/event-stream");
-    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
-    assert.match((await reader.read()).value!, /: connected/);
-    const sent = await s.app.request(`${ORIGIN}/webhooks/${SECRET}`, {
-      method: "POST",
-      body: webhookEvent("<script>alert(1)</script>", current),
+    const reader = await openEvents(s.app);
+    // The emulator sends the webhook; the sync it triggers reads the row, which is pushed.
+    const tx = s.emulator.addTransaction(current, {
+      description: "<script>alert(1)</script>",
+      amount: -350,
     });
-    assert.equal(sent.status, 200);
-    const text = await readEvents(reader, (t) => t.includes("\n\n"));
+    const [{ data: event }] = await pushedRow(reader, tx.id);
     await reader.cancel();
-    assert.match(text, /^event: transaction\n/);
-    const event = JSON.parse(/^data: (.*)$/m.exec(text)![1]);
     assert.equal(event.accountId, current);
-    assert.match(event.html, /data-tx="tx_00009test"/);
+    assert.match(event.html, new RegExp(`data-tx="${tx.id}"`));
     assert.match(event.html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    assert.equal(event.html.includes("<script>"), false);
     assert.match(event.html, /pending/);
     const balance = await s.monzo.balance.get(current);
     assert.equal(event.balance, formatMoney(balance.balance, balance.currency));
@@ -417,9 +477,7 @@ describe("the Hono example", () => {
     await connect(s);
     await page(s.app);
     const current = s.emulator.accounts.current;
-    const events = await s.app.request(`${ORIGIN}/events`);
-    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
-    await reader.read();
+    const reader = await openEvents(s.app);
     const post = (body: string) =>
       s.app.request(`${ORIGIN}/webhooks/${SECRET}`, { method: "POST", body });
     const bad = (patch: Record<string, unknown>) => {
@@ -431,21 +489,21 @@ describe("the Hono example", () => {
     assert.equal((await post(bad({ currency: "pounds" }))).status, 400);
     const unknown = await post(webhookEvent("Not mine", "acc_someone_else"));
     assert.deepEqual(await unknown.json(), { ignored: "not a connected account" });
-    const huge = JSON.parse(webhookEvent("x".repeat(20_000), current));
-    huge.data.id = "tx_huge";
-    assert.deepEqual(await (await post(JSON.stringify(huge))).json(), {
-      ignored: "too large to push",
-    });
-    assert.equal((await post(webhookEvent("Coffee", current))).status, 200);
-    const replay = await post(webhookEvent("Coffee", current));
-    assert.deepEqual(await replay.json(), { ignored: "already received" });
-    const marker = JSON.parse(webhookEvent("Marker", current));
-    marker.data.id = "tx_marker";
-    await post(JSON.stringify(marker));
-    const text = await readEvents(reader, (t) => t.includes("tx_marker"));
+    // A row too large to push is kept (a reload shows it) but not sent to open pages.
+    const huge = s.emulator.addTransaction(current, { description: "x".repeat(20_000) });
+    const coffee = s.emulator.addTransaction(current, { description: "Coffee", amount: -250 });
+    const event = JSON.stringify({ type: "transaction.created", data: coffee });
+    assert.equal((await post(event)).status, 200);
+    assert.deepEqual(await (await post(event)).json(), { ignored: "already received" });
+    const marker = s.emulator.addTransaction(current, { description: "Marker", amount: -1 });
+    const text = await readEvents(reader, (t) => t.includes(marker.id));
     await reader.cancel();
-    assert.equal(text.match(/^event: transaction$/gm)!.length, 2, "Coffee once, then Marker");
+    const pushed = parseEvents(text).filter((e) => e.event === "transaction").map((e) => e.data.id);
+    assert.equal(pushed.filter((id) => id === coffee.id).length, 1, "Coffee once");
+    assert.equal(pushed.includes(huge.id), false);
     assert.equal(text.includes("Not mine"), false);
+    assert.ok((await page(s.app)).includes(`data-tx="${huge.id}"`));
+    assert.deepEqual(s.errors, []);
   });
 
   test("live streams: capped, and a client that stops reading is dropped", async () => {
@@ -459,21 +517,17 @@ describe("the Hono example", () => {
     const stalled = await s.app.request(`${ORIGIN}/events`);
     const full = await s.app.request(`${ORIGIN}/events`);
     assert.equal(full.status, 503);
+    let last = "";
     for (let i = 0; i < 40; i++) {
-      const event = JSON.parse(webhookEvent(`Coffee ${i}`, current));
-      event.data.id = `tx_flood${i}`;
-      await s.app.request(`${ORIGIN}/webhooks/${SECRET}`, {
-        method: "POST",
-        body: JSON.stringify(event),
-      });
-      await readEvents(reading, (t) => t.includes(`tx_flood${i}`));
+      last = s.emulator.addTransaction(current, { description: `Coffee ${i}`, amount: -100 }).id;
+      await readEvents(reading, (t) => t.includes(last));
     }
     // The stalled client was cut off: its stream ends, and a new client fits in again.
     const stalledText = await readEvents(
       stalled.body!.pipeThrough(new TextDecoderStream()).getReader(),
       () => false,
     );
-    assert.ok(!stalledText.includes("tx_flood39"), "the stalled client got everything");
+    assert.ok(!stalledText.includes(last), "the stalled client got everything");
     const again = await s.app.request(`${ORIGIN}/events`);
     assert.equal(again.status, 200);
     await again.body!.cancel();
@@ -484,18 +538,111 @@ describe("the Hono example", () => {
     const s = setup();
     await connect(s);
     await page(s.app); // registers the webhook
-    const events = await s.app.request(`${ORIGIN}/events`);
-    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
-    await reader.read();
+    const reader = await openEvents(s.app);
     const tx = s.emulator.addTransaction(s.emulator.accounts.current, {
       merchant: "Greggs",
       amount: -185,
     });
-    let text = "";
-    while (!text.includes(tx.id)) text += (await reader.read()).value;
+    const [{ data }] = await pushedRow(reader, tx.id);
     await reader.cancel();
-    assert.match(text, /🥐 Greggs/);
-    assert.match(text, /-£1\.85/);
+    assert.match(data.html, /🥐 Greggs/);
+    assert.match(data.html, /-£1\.85/);
+    // It was synced into the store: a reload lists it from there.
+    assert.ok((await page(s.app)).includes(`data-tx="${tx.id}"`));
+  });
+
+  test("the dashboard lists the synced store: its rows, statuses and coverage", async () => {
+    const s = setup();
+    await connect(s);
+    const current = s.emulator.accounts.current;
+    const stored = await s.store.transactions(current, { limit: 15 });
+    assert.equal(stored.length, 15);
+    const requests = s.emulator.transactionRequests().length;
+    const body = await page(s.app);
+    assert.equal(s.emulator.transactionRequests().length, requests, "no listing per page");
+    const section = body.slice(body.indexOf(`data-account="${current}"`));
+    const shown = [...section.matchAll(/<tr data-tx="([^"]+)"/g)].map((m) => m[1]).slice(0, 15);
+    assert.deepEqual(shown, stored.map((row) => row.id));
+    const coverage = (await s.store.coverage(current))!;
+    assert.equal(coverage.complete, true, "the back-fill read the whole history");
+    assert.match(section, /History since \d+ \w+ \d{4}: all of it/);
+    // A store that starts after the 5-minute window: 89 days, and what to do.
+    s.emulator.advanceTime(6 * 60);
+    const late = setup({}, REDIRECT, { emulator: s.emulator, route: s.route, auth: s.auth });
+    await late.sync.backfilled();
+    const partial = (await late.store.coverage(current))!;
+    assert.equal(partial.complete, false);
+    assert.match(await page(late.app), /Monzo lists older transactions only in the 5 minutes/);
+  });
+
+  test("a settled transaction with a new amount shows the new amount, live and after a reload", async () => {
+    const s = setup();
+    await connect(s);
+    await page(s.app);
+    const current = s.emulator.accounts.current;
+    const hold = s.emulator.addTransaction(current, {
+      merchant: "Dishoom",
+      amount: -10000,
+      amountIsPending: true,
+    });
+    await s.emulator.deliveries();
+    await s.sync.syncAll();
+    const row = (body: string) =>
+      /<tr data-tx="[^"]+"[^]*?<\/tr>/.exec(
+        body.slice(body.indexOf(`<tr data-tx="${hold.id}"`)),
+      )![0];
+    assert.match(row(await page(s.app)), /pending[^]*-£100\.00/);
+    const reader = await openEvents(s.app);
+    s.emulator.settleTransaction(hold.id, { amount: -12345 });
+    await s.sync.syncAll();
+    const [{ data }] = await pushedRow(reader, hold.id);
+    await reader.cancel();
+    assert.match(data.html, /-£123\.45/);
+    assert.equal(data.html.includes("pending"), false);
+    const body = await page(s.app);
+    assert.match(row(body), /-£123\.45/);
+    assert.equal(row(body).includes("pending"), false);
+    assert.equal(body.split(`data-tx="${hold.id}"`).length, 2, "one row");
+  });
+
+  test("a restart keeps the history in the SQLite file: shown before any sync", {
+    skip: noSqlite,
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "monzo-hono-sync-"));
+    try {
+      const first = await openSyncDatabase(dir, "emulator");
+      const s = setup({}, REDIRECT, { store: first.store });
+      await connect(s);
+      const current = s.emulator.accounts.current;
+      const before = await page(s.app);
+      const ids = [...before.matchAll(/<tr data-tx="([^"]+)"/g)].map((m) => m[1]);
+      assert.ok(ids.length > 15);
+      await s.sync.close();
+      first.close();
+      // Restarted: Monzo's listing fails, so every row shown comes from the file.
+      s.emulator.injectFault({ path: "/transactions", status: 503, count: Infinity });
+      const second = await openSyncDatabase(dir, "emulator");
+      const restarted = setup({}, REDIRECT, {
+        emulator: s.emulator,
+        route: s.route,
+        store: second.store,
+        auth: s.auth,
+      });
+      const after = await page(restarted.app);
+      assert.deepEqual([...after.matchAll(/<tr data-tx="([^"]+)"/g)].map((m) => m[1]), ids);
+      assert.match(after, /History since/);
+      assert.ok((await second.store.coverage(current))!.complete);
+      await restarted.sync.close();
+      second.close();
+      if (process.platform !== "win32") {
+        for (const file of await readdir(dir)) {
+          const mode = (await stat(join(dir, file))).mode & 0o777;
+          assert.equal(mode, 0o600, `${file} is ${mode.toString(8)}`);
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("a password guards every page but the webhook", async () => {

@@ -1,5 +1,6 @@
-// The example server as a Hono app: OAuth with the state in a cookie, the dashboard, pot moves,
-// and a webhook receiver that pushes new transactions to open pages (server-sent events).
+// The example server as a Hono app: OAuth with the state in a cookie, the dashboard over the
+// synced store (sync.ts), pot moves, and a webhook receiver that triggers a sync; new and
+// changed rows are pushed to open pages (server-sent events).
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -16,17 +17,21 @@ import {
   parseWebhookEvent,
   type Transaction,
 } from "../../mod.ts";
+import type { StoredTransaction } from "../../src/sync/mod.ts";
 import { hostGuard, isLoopback, passwordGuard, sameSecret } from "./guard.ts";
 import { LIVE_JS, LiveHub } from "./live.ts";
+import type { AccountChanges, DashboardStore, DashboardSync } from "./sync.ts";
 import { callbackMessage, LOGIN_ENDED, plainMessage } from "./messages.ts";
 import { formatMoney, parseMoney } from "./money.ts";
 import {
   type AccountView,
   approvalPage,
   connectPage,
+  coverageText,
   dashboardPage,
   errorPage,
   FAVICON_SVG,
+  LATEST,
   type Mode,
   transactionRow,
 } from "./views.ts";
@@ -35,6 +40,8 @@ import {
 export interface AppOptions {
   auth: Authentication;
   monzo: Monzo;
+  /** The synced transactions: the dashboard lists them, webhooks trigger its syncs. */
+  sync: DashboardSync;
   /** The secret part of the webhook URL, `/webhooks/<secret>`. */
   webhookSecret: string;
   mode: Mode;
@@ -60,8 +67,6 @@ export interface AppOptions {
 }
 
 const STATE_COOKIE = "monzo_oauth_state";
-const HISTORY_DAYS = 30;
-const LATEST = 15;
 const FORM_LIMIT = 16 * 1024;
 const WEBHOOK_LIMIT = 256 * 1024;
 /** A live row larger than this (a huge description) is not pushed; a reload shows it. */
@@ -72,9 +77,12 @@ const TEST_MERCHANTS = ["Pret A Manger", "Greggs", "Dishoom", "Waitrose & Partne
 
 /** Builds the app; serve it with `Deno.serve(app.fetch)`, `Bun.serve(app)` or test it with `app.request()`. */
 export function createApp(options: AppOptions): Hono {
-  const { auth, monzo, mode, webhookSecret } = options;
+  const { auth, monzo, mode, webhookSecret, sync } = options;
   const now = options.now ?? Date.now;
   const live = new LiveHub({ maxClients: options.maxLiveClients ?? 20, maxQueue: 32 });
+  sync.subscribe((changes) => push(changes).catch((error) => console.error(error)));
+  // A login kept from the last run: sync once it is (or was) approved.
+  if (auth.isAuthenticated) sync.watchApproval(auth);
   const webhooksRegistered = new Set<string>();
   /** The accounts of the connected login: webhooks for any other are ignored. */
   const connected = new Set<string>();
@@ -100,7 +108,7 @@ export function createApp(options: AppOptions): Hono {
     if (!auth.isAuthenticated) return c.html(connectPage(mode));
     let views: AccountView[];
     try {
-      views = await loadAccounts(monzo);
+      views = await loadAccounts(monzo, sync.store);
     } catch (error) {
       if (error instanceof MonzoPermissionsError && error.reason === "approval_pending") {
         return c.html(approvalPage(mode));
@@ -108,6 +116,8 @@ export function createApp(options: AppOptions): Hono {
       throw error;
     }
     for (const view of views) connected.add(view.account.id);
+    // Approved, but the approval's watch ended first (it gives up after 10 minutes).
+    sync.ensureStarted(auth);
     const noticeId = c.req.query("notice");
     return c.html(dashboardPage(mode, views, {
       notice: noticeId === undefined ? undefined : notices.get(noticeId),
@@ -151,6 +161,9 @@ export function createApp(options: AppOptions): Hono {
     }
     try {
       await auth.authenticate(code, { state, expectedState: expected });
+      // The back-fill starts the moment the user approves: the 5-minute window is short.
+      sync.stop();
+      sync.watchApproval(auth);
     } catch (error) {
       if (!(error instanceof MonzoAuthenticationError)) throw error;
       return c.html(
@@ -222,6 +235,7 @@ export function createApp(options: AppOptions): Hono {
   }
 
   app.post("/logout", sameOrigin, async (c) => {
+    sync.stop();
     await auth.logout().catch(() => {});
     connected.clear();
     return c.redirect("/", 303);
@@ -229,9 +243,10 @@ export function createApp(options: AppOptions): Hono {
 
   app.post("/webhooks/:secret", async (c) => {
     if (!(await sameSecret(c.req.param("secret"), webhookSecret))) return c.notFound();
+    let event;
     let transaction: Transaction;
     try {
-      const event = parseWebhookEvent(await c.req.text());
+      event = parseWebhookEvent(await c.req.text());
       if (event.type !== "transaction.created") return c.json({ ignored: "event type" });
       transaction = event.data as Transaction;
       checkRow(transaction);
@@ -241,18 +256,13 @@ export function createApp(options: AppOptions): Hono {
     }
     // Monzo retries until it gets a 2xx: answer 200 to what is dropped on purpose.
     const accountId = transaction.account_id ?? "";
-    if (!connected.has(accountId)) return c.json({ ignored: "not a connected account" });
+    if (!connected.has(accountId) && !sync.accounts.has(accountId)) {
+      return c.json({ ignored: "not a connected account" });
+    }
     if (seen.has(transaction.id)) return c.json({ ignored: "already received" });
     remember(seen, transaction.id, true);
-    const html = transactionRow(transaction).value;
-    if (new TextEncoder().encode(html).length > MAX_ROW_BYTES) {
-      return c.json({ ignored: "too large to push" });
-    }
-    const balance = await monzo.balance.get(accountId).then(
-      (b) => formatMoney(b.balance, b.currency),
-      () => undefined,
-    );
-    live.broadcast({ accountId, html, balance });
+    // A trigger only: the sync reads what Monzo lists, and the page gets the synced row.
+    sync.notify(event);
     return c.json({});
   });
 
@@ -276,6 +286,7 @@ export function createApp(options: AppOptions): Hono {
     if (error instanceof HTTPException) return error.getResponse();
     if (error instanceof MonzoAuthenticationError) {
       // The login has ended: forget it and ask for a new one.
+      sync.stop();
       await auth.logout().catch(() => {});
       connected.clear();
       return c.html(connectPage(mode, LOGIN_ENDED), 401);
@@ -286,6 +297,31 @@ export function createApp(options: AppOptions): Hono {
     console.error(error);
     return c.html(errorPage(mode, "Something went wrong", "See the server's log."), 500);
   });
+
+  /** Pushes the rows a sync changed, among the latest ones an open page shows. */
+  async function push(changes: AccountChanges): Promise<void> {
+    const { accountId } = changes;
+    const latest = await sync.store.transactions(accountId, { limit: LATEST });
+    const rows = latest.filter((row) => changes.changed.has(row.id)).reverse();
+    const balance = rows.length === 0 ? undefined : await monzo.balance.get(accountId).then(
+      (b) => formatMoney(b.balance, b.currency),
+      () => undefined,
+    );
+    for (const row of rows) {
+      const html = transactionRow(await shown(sync.store, row)).value;
+      // A huge row (a very long description) is not pushed: a reload shows it.
+      if (new TextEncoder().encode(html).length > MAX_ROW_BYTES) continue;
+      live.broadcast({
+        event: "transaction",
+        data: { accountId, id: row.id, created: row.created, html, balance },
+      });
+    }
+    for (const id of changes.removed) live.broadcast({ event: "removed", data: { accountId, id } });
+    live.broadcast({
+      event: "coverage",
+      data: { accountId, text: coverageText(changes.coverage) },
+    });
+  }
 
   /** Keeps a notice for the next page and redirects there. */
   function redirectWithNotice(
@@ -380,26 +416,30 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   }
 }
 
-/** Every open account with its balance, pots and latest transactions (newest first). */
-async function loadAccounts(monzo: Monzo): Promise<AccountView[]> {
+/** A stored row as the table shows it: the merchant as the store last saw it expanded. */
+async function shown(store: DashboardStore, row: StoredTransaction): Promise<Transaction> {
+  const merchant = typeof row.raw.merchant === "string"
+    ? await store.merchant(row.raw.merchant) ?? row.raw.merchant
+    : row.raw.merchant;
+  return { ...row.raw, created: row.created, merchant };
+}
+
+/** Every open account with its balance and pots, and its latest synced transactions. */
+async function loadAccounts(monzo: Monzo, store: DashboardStore): Promise<AccountView[]> {
   const accounts = (await monzo.accounts.list()).filter((account) => !account.closed);
-  const since = new Date(Date.now() - HISTORY_DAYS * 86_400_000);
   return await Promise.all(accounts.map(async (account) => {
-    const transactions = [];
-    for await (
-      const tx of monzo.transactions.iterate(account.id, { since, expandMerchant: true })
-    ) {
-      transactions.push(tx);
-    }
-    const [balance, pots] = await Promise.all([
+    const [balance, pots, rows, coverage] = await Promise.all([
       monzo.balance.get(account.id),
       monzo.pots.list(account.id),
+      store.transactions(account.id, { limit: LATEST }),
+      store.coverage(account.id),
     ]);
     return {
       account,
       balance,
       pots: pots.filter((pot) => !pot.deleted),
-      transactions: transactions.slice(-LATEST).reverse(),
+      transactions: await Promise.all(rows.map((row) => shown(store, row))),
+      coverage,
     };
   }));
 }

@@ -1,6 +1,6 @@
-// New transactions pushed to open dashboards (server-sent events), and the page's script that
-// puts them at the top of their account's table. The rows come rendered (and escaped) by the
-// server.
+// New and changed transactions pushed to open dashboards (server-sent events), and the page's
+// script that puts them in their place in their account's table (a changed row replaces the
+// old one). The rows come rendered (and escaped) by the server.
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 
@@ -8,14 +8,31 @@ export const LIVE_JS = `
 const events = new EventSource("/events");
 events.onopen = () => document.body.dataset.live = "";
 events.onerror = () => delete document.body.dataset.live;
+const section = (accountId) =>
+  document.querySelector('section[data-account="' + CSS.escape(accountId) + '"]');
+const row = (table, id) => table.querySelector('tr[data-tx="' + CSS.escape(id) + '"]');
 events.addEventListener("transaction", (message) => {
-  const { accountId, html, balance } = JSON.parse(message.data);
-  const section = document.querySelector('section[data-account="' + CSS.escape(accountId) + '"]');
-  if (!section) return;
-  if (balance) section.querySelector("[data-balance]").textContent = balance;
-  const table = section.querySelector("tbody");
-  table.insertAdjacentHTML("afterbegin", html);
-  table.firstElementChild.classList.add("new");
+  const { accountId, id, created, html, balance } = JSON.parse(message.data);
+  const place = section(accountId);
+  if (!place) return;
+  if (balance) place.querySelector("[data-balance]").textContent = balance;
+  const table = place.querySelector("tbody");
+  row(table, id)?.remove();
+  const after = [...table.rows].find((tr) => tr.dataset.created < created);
+  if (after) after.insertAdjacentHTML("beforebegin", html);
+  else table.insertAdjacentHTML("beforeend", html);
+  while (table.rows.length > Number(table.dataset.limit)) table.lastElementChild.remove();
+  row(table, id)?.classList.add("new");
+});
+events.addEventListener("removed", (message) => {
+  const { accountId, id } = JSON.parse(message.data);
+  const table = section(accountId)?.querySelector("tbody");
+  if (table) row(table, id)?.remove();
+});
+events.addEventListener("coverage", (message) => {
+  const { accountId, text } = JSON.parse(message.data);
+  const line = section(accountId)?.querySelector("[data-coverage]");
+  if (line) line.textContent = text;
 });
 for (const form of document.querySelectorAll("form.pot-move")) {
   form.addEventListener("submit", () => {
@@ -24,14 +41,23 @@ for (const form of document.querySelectorAll("form.pot-move")) {
 }
 `;
 
-/** A new transaction, as it is pushed to open pages. */
+/** A new or changed transaction, as it is pushed to open pages. */
 export interface LiveTransaction {
   accountId: string;
+  id: string;
+  /** RFC 3339, to put the row in its place. */
+  created: string;
   /** The table row. */
   html: string;
   /** The account's new balance, formatted, when it could be read. */
   balance?: string;
 }
+
+/** What open pages are sent. */
+export type LiveEvent =
+  | { event: "transaction"; data: LiveTransaction }
+  | { event: "removed"; data: { accountId: string; id: string } }
+  | { event: "coverage"; data: { accountId: string; text: string } };
 
 /** Limits of {@link LiveHub}. */
 export interface LiveLimits {
@@ -43,7 +69,7 @@ export interface LiveLimits {
 
 /** The open event streams. */
 export class LiveHub {
-  readonly #clients = new Set<(event: LiveTransaction) => void>();
+  readonly #clients = new Set<(event: LiveEvent) => void>();
   readonly #limits: LiveLimits;
 
   constructor(limits: LiveLimits) {
@@ -62,11 +88,11 @@ export class LiveHub {
     }
     return streamSSE(c, async (stream) => {
       let waiting = 0;
-      const send = (event: LiveTransaction) => {
+      const send = ({ event, data }: LiveEvent) => {
         // A client that does not read (or reads too slowly) would make us buffer forever.
         if (waiting >= this.#limits.maxQueue) return stream.abort();
         waiting++;
-        stream.writeSSE({ event: "transaction", data: JSON.stringify(event) })
+        stream.writeSSE({ event, data: JSON.stringify(data) })
           .finally(() => waiting--);
       };
       const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
@@ -86,7 +112,7 @@ export class LiveHub {
   }
 
   /** Sends an event to every open stream. */
-  broadcast(event: LiveTransaction): void {
+  broadcast(event: LiveEvent): void {
     for (const send of this.#clients) send(event);
   }
 }

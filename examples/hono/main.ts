@@ -10,7 +10,8 @@
 //   PUBLIC_URL          where Monzo (and you) reach this app; set it to receive webhooks from
 //                       Monzo. Requests for any other host name are refused.
 //   WEBHOOK_SECRET      the secret of /webhooks/<secret>; generated and stored when unset
-//   DATA_DIR            where the login is kept (.tmp/hono-example; not writable by others)
+//   DATA_DIR            where the login and the synced transactions (SQLite) are kept
+//                       (.tmp/hono-example; not writable by others)
 //   DASHBOARD_PASSWORD  the pages ask for it (HTTP Basic, any user name); required when HOST
 //                       is not a loopback address or PUBLIC_URL is set
 import process from "node:process";
@@ -19,7 +20,8 @@ import { openPersistentEmulator } from "../../src/cli/_emulator.ts";
 import { serveHandler } from "../../src/testing/serve.ts";
 import { createApp } from "./app.ts";
 import { exposureProblem, isLoopback } from "./guard.ts";
-import { openStorage, prepareDataDir } from "./storage.ts";
+import { openStorage, openSyncDatabase, prepareDataDir } from "./storage.ts";
+import { DashboardSync } from "./sync.ts";
 import type { Mode } from "./views.ts";
 
 type Handler = (request: Request) => Response | Promise<Response>;
@@ -127,9 +129,16 @@ if (env.MONZO_CLIENT_ID && env.MONZO_CLIENT_SECRET && env.MONZO_REDIRECT_URL) {
 
 const stored = await openStorage(dataDir, mode.kind, env.WEBHOOK_SECRET);
 const auth = await Authentication.fromStorage(stored.storage, options);
+const monzo = new Monzo(auth);
+const database = await openSyncDatabase(dataDir, mode.kind).catch((error) => fail(error.message));
+const sync = new DashboardSync(monzo, database.store, {
+  // The library's errors never hold a token; their message says what failed.
+  onError: (error) => console.error(`Sync failed: ${(error as Error)?.message ?? error}`),
+});
 app = createApp({
   auth,
-  monzo: new Monzo(auth),
+  monzo,
+  sync,
   mode,
   origins,
   webhookSecret: stored.webhookSecret,
@@ -143,4 +152,16 @@ console.log(
     : `Using the Monzo API at ${mode.host}`,
 );
 console.log(`Login kept in ${stored.description}${kept}`);
+console.log(`Transactions kept in ${database.path}`);
 console.log(`Listening on ${local}/`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, async () => {
+    try {
+      await sync.close();
+      database.close();
+    } finally {
+      process.exit(0);
+    }
+  });
+}

@@ -1,12 +1,13 @@
 // Where the login and the webhook secret live between restarts: Deno KV under Deno, a JSON
-// file (BunFileStorage) under Bun. Every file is mode 0600 in a directory no other user can
-// write to.
+// file (BunFileStorage) under Bun; the synced transactions in a SQLite file (node:sqlite). Every
+// file is mode 0600 in a directory no other user can write to.
 import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { Authentication, type Storage } from "../../mod.ts";
 import { BunFileStorage } from "../../src/handlers/bun_file.ts";
 import { type DenoKvLike, DenoKvStorage } from "../../src/handlers/deno_kv.ts";
+import { SqliteSyncStore } from "../../src/sync/sqlite_store.ts";
 
 /** The storage of the login and the webhook secret. */
 export interface AppStorage {
@@ -76,4 +77,31 @@ export async function openStorage(
     description: `BunFileStorage (${path})`,
     webhookSecret,
   };
+}
+
+/** The synced transactions of `profile`, and the database to close on exit. */
+export interface SyncDatabase {
+  store: SqliteSyncStore;
+  path: string;
+  close(): void;
+}
+
+/**
+ * Opens (or creates, mode 0600) `transactions-<profile>.sqlite` in `dataDir` with node:sqlite
+ * (Deno, Bun, Node 22.5+). Rejects with a plain sentence where node:sqlite is missing (Node 20).
+ */
+export async function openSyncDatabase(dataDir: string, profile: string): Promise<SyncDatabase> {
+  await prepareDataDir(dataDir);
+  let sqlite: typeof import("node:sqlite");
+  try {
+    sqlite = await import("node:sqlite");
+  } catch {
+    throw new Error("node:sqlite is missing in this runtime: run the example with Deno or Bun.");
+  }
+  const path = join(dataDir, `transactions-${profile}.sqlite`);
+  // SQLite gives its journal and -wal files the mode of the database file.
+  await privateFile(path);
+  const db = new sqlite.DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL");
+  return { store: new SqliteSyncStore(db), path, close: () => db.close() };
 }

@@ -1,5 +1,6 @@
 // The pages, rendered with `html` (which escapes every value it is given).
 import type { Account, Balance, Pot, Transaction } from "../../mod.ts";
+import { type Coverage, transactionStatus } from "../../src/sync/mod.ts";
 import { Html, html } from "./html.ts";
 import { formatMoney } from "./money.ts";
 
@@ -13,8 +14,14 @@ export interface AccountView {
   account: Account;
   balance: Balance;
   pots: Pot[];
+  /** The latest synced transactions, newest first. */
   transactions: Transaction[];
+  /** How far back the synced copy reaches; null before the first sync. */
+  coverage: Coverage | null;
 }
+
+/** The number of latest transactions an account's table shows. */
+export const LATEST = 15;
 
 const STYLE = `
   body { font: 16px/1.45 system-ui, sans-serif; margin: 0; background: #f5f6f8; color: #14233c; }
@@ -186,12 +193,14 @@ function humanize(code: string): string {
 /** One row of the transactions table; also sent to the page live. */
 export function transactionRow(tx: Transaction, pots: Map<string, string> = new Map()): Html {
   const name = pots.get(tx.description) ?? merchantName(tx);
-  const declined = tx.decline_reason !== undefined && tx.decline_reason !== "";
-  return html`<tr data-tx="${tx.id}" class="${declined && "declined"}">
+  const status = transactionStatus(tx);
+  return html`<tr data-tx="${tx.id}" data-created="${tx.created}" class="${
+    status === "declined" && "declined"
+  }">
   <td>${name}${
-    declined
+    status === "declined"
       ? html`<span class="tag declined">declined: ${humanize(tx.decline_reason!)}</span>`
-      : tx.settled === "" && html`<span class="tag pending">pending</span>`
+      : status === "pending" && html`<span class="tag pending">pending</span>`
   }<br><span class="muted">${dateFormat.format(new Date(tx.created))} · ${
     humanize(tx.category ?? "general")
   }</span></td>
@@ -236,13 +245,10 @@ function accountSection(view: AccountView, dedupeId: string, emulator: boolean):
     `
   }
   <h3>Latest transactions</h3>
-  <table><tbody data-account="${account.id}">${
+  <table><tbody data-account="${account.id}" data-limit="${LATEST}">${
     view.transactions.map((tx) => transactionRow(tx, potNames))
   }</tbody></table>
-  ${
-    view.transactions.length === 0 &&
-    html`<p class="muted">No transactions in the last 30 days.</p>`
-  }
+  <p class="muted coverage" data-coverage>${coverageText(view.coverage)}</p>
   ${
     emulator && html`
       <form method="post" action="/emulator/payment">
@@ -252,6 +258,30 @@ function accountSection(view: AccountView, dedupeId: string, emulator: boolean):
     `
   }
 </section>`;
+}
+
+const dayFormat = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  timeZone: "Europe/London",
+});
+
+/** How far back the kept history reaches, and what to do when it is not all of it. */
+export function coverageText(coverage: Coverage | null): string {
+  if (!coverage?.from) return "Reading the history from Monzo…";
+  const since = `History since ${dayFormat.format(new Date(coverage.from))}`;
+  if (coverage.complete) return `${since}: all of it, kept here across restarts.`;
+  switch (coverage.limitedBy) {
+    case "deadline":
+      return `${since}. The 5 minutes after the approval ran out before the older part was ` +
+        "read: disconnect and connect again to read the rest (it goes on where it stopped).";
+    case "account_type":
+      return `${since}: Monzo lists 90 days of a pot's account.`;
+    default:
+      return `${since}. Monzo lists older transactions only in the 5 minutes after you ` +
+        "approve a login: disconnect and connect again to read them.";
+  }
 }
 
 /** The dashboard. Each pot form carries a new dedupe key: sent twice, it moves money once. */
