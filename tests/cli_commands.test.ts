@@ -8,29 +8,8 @@ import { after, before, describe, test } from "node:test";
 import { Authentication } from "../src/authentication.ts";
 import { BunFileStorage } from "../src/handlers/bun_file.ts";
 import { Monzo } from "../src/monzo.ts";
-import { type CliResult, runCli, tempDir } from "./_cli.ts";
+import { type CliResult, parseCsv, runCli, tempDir } from "./_cli.ts";
 import { type ServedEmulator, startEmulator } from "./_emulator.ts";
-
-/** Splits RFC 4180 CSV into rows of fields. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') field += text[i++];
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), field = "";
-    else if (c === "\r" && text[i + 1] === "\n") {
-      rows.push([...row, field]), row = [], field = "", i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 describe("data commands", () => {
   let served: ServedEmulator;

@@ -14,34 +14,13 @@ import { BunFileStorage } from "../src/handlers/bun_file.ts";
 import { Monzo } from "../src/monzo.ts";
 import { SqliteSyncStore } from "../src/sync/sqlite_store.ts";
 import type { StoredTransaction } from "../src/sync/types.ts";
-import { type CliProcess, freePort, runCli, startCli, tempDir } from "./_cli.ts";
+import { type CliProcess, freePort, parseCsv, runCli, startCli, tempDir } from "./_cli.ts";
 import { type ServedEmulator, startEmulator } from "./_emulator.ts";
 import { availableDrivers, type Connection, openDatabase } from "./fixtures/sqlite_drivers.ts";
 
 const hasSqlite = (await availableDrivers()).includes("node:sqlite");
 const URL_PATTERN = /(http:\/\/127\.0\.0\.1:\d+)\/auth\/?\?\S+/;
 const DAY = 86_400_000;
-
-/** Splits RFC 4180 CSV into rows of fields. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') field += text[i++];
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), field = "";
-    else if (c === "\r" && text[i + 1] === "\n") {
-      rows.push([...row, field]), row = [], field = "", i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 /** Plays the browser: opens the printed URL, presses Allow, follows the redirect. */
 async function consent(cli: CliProcess): Promise<void> {
