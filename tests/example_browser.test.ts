@@ -1,13 +1,13 @@
 // The demo, clicked through in Debian's Chromium (playwright-core): the example server runs
 // as `deno run -A examples/hono/main.ts` with its emulator; connect, allow, approve in the
 // "app", read the dashboard, move money into a pot with a double submit and out again, and
-// watch a new transaction arrive through the webhook without a reload; a restart keeps the
-// login. Then what an attacker would try: a DNS-rebound name, and the password when exposed.
+// watch a new transaction arrive through the webhook without a reload (the webhook triggers a
+// sync of the SQLite store, whose new row is pushed); a restart keeps the login. Then what an attacker would try: a DNS-rebound name, and the password when exposed.
 // Node only (Playwright's driver).
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -147,8 +147,11 @@ test("the demo works by clicking through it in Chromium", { skip, timeout: 90_00
     await approval.close();
 
     // The approval page reloads itself into the dashboard.
+    // The back-fill runs the moment the approval lands; its rows and coverage show up live.
     const current = page.locator("section.account", { hasText: "Current account" });
     await current.waitFor();
+    await current.locator("[data-coverage]", { hasText: "History since" }).waitFor();
+    await current.locator("tr[data-tx]").first().waitFor();
     assert.match(await current.locator("[data-balance]").innerText(), /^-?£[\d,]+\.\d\d$/);
     assert.ok(await current.locator("li[data-pot]").count() > 0, "pots are listed");
     assert.ok(await current.locator("tr[data-tx]").count() > 0, "transactions are listed");
@@ -202,6 +205,9 @@ test("the demo works by clicking through it in Chromium", { skip, timeout: 90_00
     assert.match(await row.innerText(), /🍛 Dishoom[\s\S]*pending[\s\S]*-£12\.50/);
     assert.equal(await page.evaluate(() => "sameDocument" in globalThis), true);
     assert.equal(await current.locator("tbody tr").first().getAttribute("data-tx"), transaction.id);
+    assert.equal(await current.locator(`tr[data-tx="${transaction.id}"]`).count(), 1);
+    const database = join(dataDir, "transactions-emulator.sqlite");
+    assert.equal(statSync(database).mode & 0o777, 0o600);
 
     // The balance on the page followed the payment.
     const balance = await current.locator("[data-balance]").innerText();
