@@ -2,7 +2,13 @@
 // demo). After the login is approved it back-fills the whole history at once (Monzo's 5-minute
 // window), then syncs every few minutes and soon after each webhook; after each run that changed
 // something it tells the app which rows changed, so that open pages can show them.
-import type { Authentication, Merchant, Monzo, WebhookEvent } from "../../mod.ts";
+import {
+  type Authentication,
+  type Merchant,
+  type Monzo,
+  MonzoAuthenticationError,
+  type WebhookEvent,
+} from "../../mod.ts";
 import {
   type ChangeRecord,
   type ChangesQuery,
@@ -81,7 +87,7 @@ export class DashboardSync {
     };
     this.#syncer = new TransactionSyncer(monzo, noting, {
       debounceMs: this.#options.debounceMs,
-      onError: (error) => this.#options.onError(error),
+      onError: (error) => this.#failed(error),
     });
   }
 
@@ -125,13 +131,13 @@ export class DashboardSync {
   start(): void {
     if (this.#timer !== undefined) return;
     this.#timer = setInterval(
-      () => this.syncAll().catch(this.#options.onError),
+      () => this.syncAll().catch((error) => this.#failed(error)),
       this.#options.intervalMs,
     );
     unref(this.#timer);
     const backfill = this.#backfill;
     this.syncAll().then(() => backfill.resolve(), (error) => {
-      this.#options.onError(error);
+      this.#failed(error);
       backfill.resolve();
     });
   }
@@ -170,6 +176,13 @@ export class DashboardSync {
     this.stop();
     this.#closing.abort();
     await this.#syncer.close();
+  }
+
+  /** Reports a failed run; a login that ended stops the syncs until the next login. */
+  #failed(error: unknown): void {
+    if (this.#closing.signal.aborted) return; // cancelled by close()
+    if (error instanceof MonzoAuthenticationError && error.reauthorizationRequired) this.stop();
+    this.#options.onError(error);
   }
 
   #note(result: SyncResult, changed: boolean): void {
