@@ -575,7 +575,7 @@ describe("the Hono example", () => {
     assert.match(await page(late.app), /Monzo lists older transactions only in the 5 minutes/);
   });
 
-  test("a settled transaction with a new amount shows the new amount, live and after a reload", async () => {
+  test("a settlement with a new amount and a removal show live and after a reload", async () => {
     const s = setup();
     await connect(s);
     await page(s.app);
@@ -603,6 +603,18 @@ describe("the Hono example", () => {
     assert.match(row(body), /-£123\.45/);
     assert.equal(row(body).includes("pending"), false);
     assert.equal(body.split(`data-tx="${hold.id}"`).length, 2, "one row");
+
+    // Removed at Monzo: the open page drops the row, and so does a reload.
+    const again = await openEvents(s.app);
+    s.emulator.removeTransaction(hold.id);
+    await s.sync.syncAll();
+    const text = await readEvents(again, (t) => t.includes("event: removed"));
+    await again.cancel();
+    assert.deepEqual(parseEvents(text).find((e) => e.event === "removed")?.data, {
+      accountId: current,
+      id: hold.id,
+    });
+    assert.equal((await page(s.app)).includes(hold.id), false);
   });
 
   test("a restart keeps the history in the SQLite file: shown before any sync", {

@@ -10,8 +10,6 @@ import {
   type WebhookEvent,
 } from "../../mod.ts";
 import {
-  type ChangeRecord,
-  type ChangesQuery,
   type Coverage,
   type SyncResult,
   type SyncStore,
@@ -21,7 +19,7 @@ import {
 
 /** What the dashboard reads: SqliteSyncStore and MemorySyncStore both fit. */
 export interface DashboardStore extends SyncStore {
-  changes(options?: ChangesQuery): Promise<ChangeRecord[]>;
+  /** A merchant seen expanded in a synced transaction (rows keep only its id). */
   merchant(id: string): Promise<Merchant | null>;
 }
 
