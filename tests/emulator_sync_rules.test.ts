@@ -445,3 +445,31 @@ describe("emulator request log and faults on GET /transactions", () => {
     assert.deepEqual(order, ["balance", "transactions 200"]);
   });
 });
+
+describe("emulator snapshot", () => {
+  it("a restart from a snapshot seeds the same world, so synced ids stay valid", async () => {
+    let clock = NOW;
+    const first = new MonzoEmulator({ seed: 9, now: () => clock });
+    const saved = JSON.parse(JSON.stringify(first.snapshot()));
+    clock += 3 * DAY; // restarted three days later
+    const restarted = new MonzoEmulator({ seed: 9, now: () => clock, restore: saved });
+    assert.equal(restarted.user.id, first.user.id);
+    assert.deepEqual(restarted.accounts, first.accounts);
+    const server = await serveEmulator(restarted);
+    try {
+      const { accessToken } = restarted.login();
+      const since = iso(NOW - 30 * DAY);
+      const listed = async (emulator: MonzoEmulator) => {
+        const url = `${server.url}/transactions?account_id=${emulator.accounts.current}` +
+          `&since=${since}&before=${iso(NOW)}&limit=100`;
+        const response = await fetch(url, { headers: { authorization: `Bearer ${accessToken}` } });
+        return ((await response.json()).transactions as { id: string }[]).map((t) => t.id);
+      };
+      const ids = await listed(restarted);
+      assert.ok(ids.length > 50);
+      for (const id of ids.slice(0, 5)) assert.ok(first.transaction(id), id);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -91,47 +91,64 @@ for (
     ["Bun", bun, ["examples/hono/main.ts"], "BunFileStorage"],
   ] as const
 ) {
-  test(`the Hono example under ${runtime} keeps the login across a restart (${storage})`, {
-    skip: existsSync(cmd) ? false : `${cmd} is missing (npm ci)`,
-    timeout: 60_000,
-  }, async () => {
-    // The "real Monzo" here is an emulator served by the test, so that it outlives the example.
-    const emulator = new MonzoEmulator();
-    const api = await serveEmulator(emulator);
-    const redirectUrl = "https://dashboard.example/callback";
-    emulator.addRedirectUri(emulator.client.id, redirectUrl);
-    const dataDir = await mkdtemp(join(tmpdir(), "monzo-restart-"));
-    const env = {
-      MONZO_CLIENT_ID: emulator.client.id,
-      MONZO_CLIENT_SECRET: emulator.client.secret,
-      MONZO_REDIRECT_URL: redirectUrl,
-      MONZO_API_URL: api.url,
-      MONZO_AUTH_URL: `${api.url}/auth`,
-      DATA_DIR: dataDir,
-    };
-    try {
-      const first = await startExample(cmd, [...args], env);
-      const login = await fetch(`${first.url}/login`, { redirect: "manual" });
-      const cookie = login.headers.get("set-cookie")!.split(";")[0];
-      const state = new URL(login.headers.get("location")!).searchParams.get("state")!;
-      const code = emulator.authorize({ redirectUri: redirectUrl });
-      const callback = await fetch(`${first.url}/callback?code=${code}&state=${state}`, {
-        headers: { cookie },
-        redirect: "manual",
-      });
-      assert.equal(callback.status, 303);
-      assert.match(await (await fetch(first.url)).text(), /Current account/);
-      await first.stop();
+  test(
+    `the Hono example under ${runtime} keeps the login and the synced history across a restart (${storage})`,
+    {
+      skip: existsSync(cmd) ? false : `${cmd} is missing (npm ci)`,
+      timeout: 60_000,
+    },
+    async () => {
+      // The "real Monzo" here is an emulator served by the test, so that it outlives the example.
+      const emulator = new MonzoEmulator();
+      const api = await serveEmulator(emulator);
+      const redirectUrl = "https://dashboard.example/callback";
+      emulator.addRedirectUri(emulator.client.id, redirectUrl);
+      const dataDir = await mkdtemp(join(tmpdir(), "monzo-restart-"));
+      const env = {
+        MONZO_CLIENT_ID: emulator.client.id,
+        MONZO_CLIENT_SECRET: emulator.client.secret,
+        MONZO_REDIRECT_URL: redirectUrl,
+        MONZO_API_URL: api.url,
+        MONZO_AUTH_URL: `${api.url}/auth`,
+        DATA_DIR: dataDir,
+      };
+      try {
+        const first = await startExample(cmd, [...args], env);
+        const login = await fetch(`${first.url}/login`, { redirect: "manual" });
+        const cookie = login.headers.get("set-cookie")!.split(";")[0];
+        const state = new URL(login.headers.get("location")!).searchParams.get("state")!;
+        const code = emulator.authorize({ redirectUri: redirectUrl });
+        const callback = await fetch(`${first.url}/callback?code=${code}&state=${state}`, {
+          headers: { cookie },
+          redirect: "manual",
+        });
+        assert.equal(callback.status, 303);
+        // The back-fill runs once the login is approved (it is: authorize approves at once).
+        const rows = (page: string) => [...page.matchAll(/data-tx="(tx_\w+)"/g)].map((m) => m[1]);
+        const done = (page: string) =>
+          (page.match(/all of it/g)?.length ?? 0) >= 2 && !/Reading the history/.test(page);
+        let before = "";
+        for (let i = 0; i < 100 && !done(before); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          before = await (await fetch(first.url)).text();
+        }
+        assert.ok(done(before), before);
+        assert.ok(rows(before).length > 0, "no synced rows");
+        await first.stop();
 
-      const second = await startExample(cmd, [...args], env);
-      const page = await (await fetch(second.url)).text();
-      await second.stop();
-      assert.match(page, /Current account/);
-      assert.match(page, new RegExp(`Connected to ${new URL(api.url).host}`));
-      assert.equal(emulator.counters.grants.authorization_code, 1);
-    } finally {
-      await api.close();
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
+        // Restarted while Monzo cannot list transactions: the history comes from the SQLite file.
+        emulator.injectFault({ path: "/transactions", status: 503, count: Infinity });
+        const second = await startExample(cmd, [...args], env);
+        const page = await (await fetch(second.url)).text();
+        await second.stop();
+        assert.deepEqual(rows(page), rows(before));
+        assert.match(page, /Current account/);
+        assert.match(page, new RegExp(`Connected to ${new URL(api.url).host}`));
+        assert.equal(emulator.counters.grants.authorization_code, 1);
+      } finally {
+        await api.close();
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 }

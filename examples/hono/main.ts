@@ -123,8 +123,8 @@ if (env.MONZO_CLIENT_ID && env.MONZO_CLIENT_SECRET && env.MONZO_REDIRECT_URL) {
   };
   mode = { kind: "emulator", url: server.url, approveUrl: `${server.url}/auth/approve` };
   webhookBaseUrl = `http://127.0.0.1:${port}`;
-  kept = `; the emulator's logins in ${statePath} (its made-up data starts afresh on each ` +
-    "start, accounts included: the history synced before a restart belongs to the old ones)";
+  kept = `; the emulator's logins and seeding time in ${statePath} (a restart seeds the same ` +
+    "accounts and history; the transactions added since start afresh)";
 }
 
 const stored = await openStorage(dataDir, mode.kind, env.WEBHOOK_SECRET);

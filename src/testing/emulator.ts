@@ -369,6 +369,26 @@ export class MonzoEmulator {
   }
 
   /**
+   * A stored transaction, live (annotations, attachments and changes show on it), so a test
+   * can check what an app wrote; undefined when there is none (or it was removed).
+   *
+   * @example
+   * ```ts
+   * import { MonzoEmulator } from "@monzo-api/client/testing";
+   *
+   * const emulator = new MonzoEmulator();
+   * const { id } = emulator.addTransaction(emulator.accounts.current);
+   * console.log(emulator.transaction(id)?.notes);
+   * ```
+   *
+   * @param id A transaction id (any account).
+   * @returns The transaction, or undefined.
+   */
+  transaction(id: string): EmulatorTransaction | undefined {
+    return this.#state.storedTransaction(id);
+  }
+
+  /**
    * Removes a transaction: it leaves the listings and the balance, and `GET
    * /transactions/{id}` answers 404 `not_found.transaction`.
    *

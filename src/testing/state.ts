@@ -73,6 +73,8 @@ const SCA_WINDOW_MS = 5 * 60_000;
 export class State {
   readonly rng: Random;
   readonly world: World;
+  /** When the world was seeded (epoch ms): a restart from a snapshot seeds the same one. */
+  readonly seededAt: number;
   readonly users: Map<string, User>;
   readonly clients: Map<string, Client> = new Map();
   readonly defaultClient: Client;
@@ -114,7 +116,8 @@ export class State {
     if (!Number.isInteger(historyDays) || historyDays < 1) {
       throw new RangeError("historyDays must be a positive integer");
     }
-    this.world = seedWorld(this.rng, new Random(seed ^ 0x907ac), this.now(), {
+    this.seededAt = options.restore?.seededAt ?? this.now();
+    this.world = seedWorld(this.rng, new Random(seed ^ 0x907ac), this.seededAt, {
       cardPerDay: options.transactionsPerDay ?? 4,
       historyDays,
     });
@@ -146,6 +149,7 @@ export class State {
     const users = [this.world.user.id, this.world.partner.id];
     return {
       version: 1,
+      seededAt: this.seededAt,
       clients: [...this.clients.values()].map(({ id, secret, redirectUris, confidential }) => ({
         id,
         secret,
@@ -255,6 +259,12 @@ export class State {
   #ownerAccount(accountId: string): Account {
     const pot = this.world.potAccounts.get(accountId);
     return this.world.accounts.get(pot ? pot.current_account_id : accountId)!;
+  }
+
+  /** The record of a stored transaction, or undefined. */
+  storedTransaction(id: string): EmulatorTransaction | undefined {
+    const entry = this.world.transactions.get(id);
+    return entry && materialize(entry);
   }
 
   /** A transaction on one of the session user's accounts. */

@@ -46,8 +46,9 @@ export interface EmulatorOptions {
 }
 
 /**
- * What {@link MonzoEmulator.snapshot} saves: the clients and the active logins, as JSON. The
- * made-up data (balances, pot moves, added transactions) is not in it: it starts afresh.
+ * What {@link MonzoEmulator.snapshot} saves: the clients, the active logins and the seeding
+ * time, as JSON. The changes made since the seeding (balances, pot moves, added
+ * transactions) are not in it: they start afresh.
  *
  * @example Keep the logins across restarts
  * ```ts
@@ -60,6 +61,12 @@ export interface EmulatorOptions {
 export interface EmulatorSnapshot {
   /** The format, 1. */
   version: 1;
+  /**
+   * When the world was seeded (epoch ms): restarted with the same `seed`, the emulator seeds
+   * the same user, accounts, pots and history (same ids), so data synced from it stays
+   * valid. Without it (older snapshots), a restart seeds afresh from now.
+   */
+  seededAt?: number;
   /** Every client, the default one first. */
   clients: EmulatorClient[];
   /** The active token sets, with times in epoch milliseconds. */
