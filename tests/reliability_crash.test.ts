@@ -32,7 +32,7 @@ import {
   startRecordingEmulator,
 } from "./_reliability.ts";
 
-const KILLS = 60;
+const KILLS = 40;
 const TIME_LIMIT_MS = 110_000;
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
@@ -234,7 +234,7 @@ async function crashLoop(
 }
 
 test(
-  "BunFileStorage: 60 SIGKILLs during refresh-and-store leave the old or the new set, and a restart works",
+  `BunFileStorage: ${KILLS} SIGKILLs during refresh-and-store leave the old or the new set, and a restart works`,
   {
     skip: runtime !== "bun" && "Bun only (the crash loop runs under its own runtime)",
     timeout: 150_000,
@@ -276,7 +276,7 @@ test(
 );
 
 test(
-  "DenoKvStorage on a file: 60 SIGKILLs during refresh-and-store leave the old or the new set, and a restart works",
+  `DenoKvStorage on a file: ${KILLS} SIGKILLs during refresh-and-store leave the old or the new set, and a restart works`,
   {
     skip: runtime !== "deno" && "Deno only (the crash loop runs under its own runtime)",
     timeout: 150_000,
