@@ -349,6 +349,26 @@ test("a removal is reported only after a confirming 404", async () => {
   });
 });
 
+test("after a gap longer than the re-read window, reading resumes from the tail even when Monzo removed it", async () => {
+  await withWorld({}, async (world) => {
+    const { emulator, account } = world;
+    const store = new MemorySyncStore();
+    const noSweep = { sweepEveryDays: 1000 };
+    await syncAll(world, store, noSweep);
+    const [tail] = await stored(store, account); // newest first
+    emulator.removeTransaction(tail.id);
+    emulator.advanceTime(20 * 86400);
+    const later = emulator.addTransaction(account, { amount: -99 });
+    const start = emulator.transactionRequests().length;
+    const results = await syncAll(world, store, noSweep);
+    // Read from the tail's time (20 days back), not only the last 14 days.
+    const first = emulator.transactionRequests()[start];
+    assert.equal(Date.parse(first.since!), Date.parse(tail.created));
+    assert.deepEqual(addedIds(results), [later.id]);
+    assert.deepEqual(results.flatMap((r) => r.removed).map((r) => r.id), [tail.id]);
+  });
+});
+
 test("applying a step twice changes nothing; the same cursor gives the same changes", async () => {
   await withWorld({}, async (world) => {
     const { emulator, account } = world;

@@ -19,8 +19,8 @@ export interface SyncState {
   d?: number;
   /** The account's creation (epoch ms); null for pot accounts. */
   o: number | null;
-  /** The tail: the newest transaction read (`id`, created `at`), or where reading starts. */
-  t: { id: string | null; at: number };
+  /** The tail: when the newest transaction read was created, or where reading starts. */
+  t: { at: number };
   /** `id` → created (base-36 seconds) `.` fingerprint, for the transactions still re-read. */
   f: Record<string, string>;
   /** When the last sweep of the readable 89 days ran (epoch ms), 0 for never. */
@@ -75,7 +75,6 @@ function isState(value: SyncState): boolean {
     finite(value.hd) && (value.d === undefined || finite(value.d)) &&
     (value.o === null || finite(value.o)) &&
     !!value.t && typeof value.t === "object" && finite(value.t.at) &&
-    (value.t.id === null || typeof value.t.id === "string") &&
     !!value.f && typeof value.f === "object" && !Array.isArray(value.f) &&
     Object.values(value.f).every((v) => typeof v === "string") && finite(value.s) &&
     !!value.c && typeof value.c === "object" && typeof value.c.complete === "boolean";

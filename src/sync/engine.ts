@@ -103,7 +103,7 @@ class Step {
       h: [],
       hd: 0,
       o: null,
-      t: { id: null, at: boundary },
+      t: { at: boundary },
       f: {},
       s: 0,
       c: { from: iso(boundary), complete: false, limitedBy: "account_type" },
@@ -212,18 +212,16 @@ class Step {
     const floor = now - READABLE;
     const sweep = now - state.s >= this.#o.sweepEveryDays * DAY;
     const start = sweep ? floor : now - this.#o.windowDays * DAY;
-    let from = start;
-    let lastId: string | null = null;
-    if (state.t.at < start) {
-      from = state.t.at;
-      lastId = state.t.id;
-      if (from < now - HOLE) {
-        // Not synced for months: what happened before the readable part is out of reach.
-        from = floor;
-        lastId = null;
-        state.c = { from: iso(floor), complete: false, limitedBy: "history_window" };
-      }
+    // From the tail when it is older than the range to re-read. By its time, not its id: a
+    // transaction Monzo removed would make `since=<id>` fail for ever; the ones at that very
+    // instant are listed again and diffed as unchanged.
+    let from = Math.min(start, state.t.at);
+    if (from < now - HOLE) {
+      // Not synced for months: what happened before the readable part is out of reach.
+      from = floor;
+      state.c = { from: iso(floor), complete: false, limitedBy: "history_window" };
     }
+    let lastId: string | null = null;
     const seen = new Set<string>();
     for (let chunk = from;; chunk += SPAN) {
       const end = chunk + SPAN;
@@ -241,7 +239,7 @@ class Step {
         if (page.length > 0) {
           const last = page[page.length - 1];
           lastId = last.id;
-          state.t = { id: last.id, at: Math.max(state.t.at, Date.parse(last.created)) };
+          state.t.at = Math.max(state.t.at, Date.parse(last.created));
         }
         if (page.length < PAGE) break;
       }
