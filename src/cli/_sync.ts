@@ -3,14 +3,15 @@
 // reaches, and can write an atomic CSV snapshot of it. `login --backfill` runs the same thing
 // the moment the login is approved, inside Monzo's 5-minute window for the whole history.
 
-import { chmod, open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { open } from "node:fs/promises";
+import { resolve } from "node:path";
 import process from "node:process";
 import type { Monzo } from "../monzo.ts";
 import { type SqliteDatabase, SqliteSyncStore } from "../sync/sqlite_store.ts";
 import { type SyncSummary, TransactionSyncer } from "../sync/syncer.ts";
 import type { Coverage, StoredTransaction, SyncProgress, SyncStore } from "../sync/types.ts";
 import { MonzoStorageError } from "../errors.ts";
+import { replaceFile } from "../handlers/_atomic_file.ts";
 import type { Command, OptionSpec, Values } from "./_args.ts";
 import { accountId, parseAccount } from "./_commands.ts";
 import { CREDENTIALS_OPTION } from "./_config.ts";
@@ -314,22 +315,11 @@ async function merchantName(
   return name;
 }
 
-/** Temporary file in the same directory (0600), fsync, rename over `path`. */
+/** The CSV replaces `path` atomically (see `replaceFile`). */
 async function writeAtomically(path: string, text: string): Promise<void> {
-  const target = resolve(path);
-  const temporary = join(dirname(target), `.${basename(target)}.${crypto.randomUUID()}.tmp`);
   try {
-    const handle = await open(temporary, "wx", 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await chmod(temporary, 0o600); // whatever the umask
-    await rename(temporary, target);
+    await replaceFile(resolve(path), text);
   } catch (error) {
-    await rm(temporary, { force: true });
     throw new CliError(
       `Could not write ${printable(path)}: ${error instanceof Error ? error.message : error}`,
     );

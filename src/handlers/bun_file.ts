@@ -30,11 +30,11 @@
  * @module
  */
 
-import { chmod, open, readFile, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile, rm } from "node:fs/promises";
 import { MonzoArgumentError } from "../errors.ts";
 import { type Credentials, Storage, type StorageLease, storedGeneration } from "../storage.ts";
 import { checkCredentials, guard, inspectAsSummary, parseJson } from "./_common.ts";
+import { replaceFile, replaceFileIf } from "./_atomic_file.ts";
 import { acquireFileLock, errorCode, underGuard } from "./_file_lock.ts";
 
 const NAME = "BunFileStorage";
@@ -169,56 +169,4 @@ async function readCredentials(path: string, operation: string): Promise<Credent
     throw error;
   }
   return checkCredentials(parseJson(text, NAME, operation), NAME, operation);
-}
-
-/** Writes a temporary file beside `path`, flushes it, then renames it over `path`. */
-async function replaceFile(path: string, text: string): Promise<void> {
-  await replaceFileIf(path, text, async (commit) => {
-    await commit();
-    return true;
-  });
-}
-
-/**
- * Writes `text` to a temporary file beside `path` and flushes it, then renames it over
- * `path` if `decide()` (run just before the rename) still agrees. The slow part happens
- * before `decide`, so a guard held around `decide` and the rename is held for a moment only.
- */
-async function replaceFileIf(
-  path: string,
-  text: string,
-  decide: (commit: () => Promise<void>) => Promise<boolean>,
-): Promise<boolean> {
-  const directory = dirname(path);
-  const temp = join(directory, `.${basename(path)}.${crypto.randomUUID()}.tmp`);
-  let renamed = false;
-  try {
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await chmod(temp, 0o600); // in case the file system ignored the mode
-    renamed = await decide(() => rename(temp, path));
-  } finally {
-    if (!renamed) await rm(temp, { force: true });
-  }
-  if (renamed) await syncDirectory(directory);
-  return renamed;
-}
-
-/** Flushes a directory entry (the rename) to disk, where the platform allows it. */
-async function syncDirectory(directory: string): Promise<void> {
-  try {
-    const handle = await open(directory, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Not every platform can open or fsync a directory; the rename itself is still atomic.
-  }
 }
