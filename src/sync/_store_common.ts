@@ -407,8 +407,8 @@ export function toStored(
   return stored;
 }
 
-/** A change-log entry as the public shape. */
-export function toChange(entry: {
+/** A change-log entry as both stores keep it (`changed` and `raw` as JSON). */
+export interface ChangeRow {
   seq: number;
   id: string;
   account_id: string;
@@ -416,7 +416,10 @@ export function toChange(entry: {
   op: string;
   changed: string | null;
   raw: string;
-}): ChangeRecord {
+}
+
+/** A change-log entry as the public shape. */
+export function toChange(entry: ChangeRow): ChangeRecord {
   return {
     seq: entry.seq,
     id: entry.id,

@@ -6,6 +6,7 @@ import {
   attempt,
   type Backend,
   type ChangeRecord,
+  type ChangeRow,
   type ChangesQuery,
   checkAccountId,
   clock,
@@ -26,16 +27,6 @@ interface MemoryRow extends Row {
   first_seen: string;
   last_changed: string;
   removed_at: string | null;
-}
-
-interface MemoryChange {
-  seq: number;
-  id: string;
-  account_id: string;
-  at: string;
-  op: string;
-  changed: string | null;
-  raw: string;
 }
 
 /**
@@ -62,7 +53,7 @@ interface MemoryChange {
  */
 export class MemorySyncStore implements SyncStore {
   #rows = new Map<string, MemoryRow>();
-  #changes: MemoryChange[] = [];
+  #changes: ChangeRow[] = [];
   #merchants = new Map<string, string>();
   #state = new Map<string, { cursor: string; coverage: string; updated_at: string }>();
   #now: () => string;

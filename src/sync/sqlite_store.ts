@@ -42,6 +42,7 @@ import {
   attempt,
   type Backend,
   type ChangeRecord,
+  type ChangeRow,
   type ChangesQuery,
   checkAccountId,
   clock,
@@ -362,7 +363,7 @@ export class SqliteSyncStore implements SyncStore {
       }
       sql += " ORDER BY seq LIMIT ?";
       params.push(queryCount(options.limit, "options.limit", 1) ?? -1);
-      return (this.#statement(sql).all(...params) as Parameters<typeof toChange>[0][]).map(
+      return (this.#statement(sql).all(...params) as ChangeRow[]).map(
         toChange,
       );
     });
