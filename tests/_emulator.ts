@@ -1,6 +1,12 @@
-// Serves a fresh emulator on a loopback port and builds Authentication options for it.
-import type { AuthenticationOptions } from "../mod.ts";
-import { type EmulatorOptions, MonzoEmulator, serveEmulator } from "../src/testing/mod.ts";
+// Serves a fresh emulator on a loopback port and builds Authentication options, stored logins
+// and second views for it.
+import { Authentication, type AuthenticationOptions, type Credentials, Monzo } from "../mod.ts";
+import {
+  type EmulatorOptions,
+  type EmulatorTokenSet,
+  MonzoEmulator,
+  serveEmulator,
+} from "../src/testing/mod.ts";
 
 /** A served emulator and the options an `Authentication` needs to talk to it. */
 export interface ServedEmulator {
@@ -37,4 +43,32 @@ export function authOptions(
     retryDelayMs: 1,
     ...extra,
   };
+}
+
+/** What a handler stores for a fresh login of the emulator's default client (generation 1). */
+export function storedLogin(
+  emulator: MonzoEmulator,
+  login: EmulatorTokenSet = emulator.login(),
+): Credentials {
+  return {
+    accessToken: login.accessToken,
+    clientId: emulator.client.id,
+    clientSecret: emulator.client.secret,
+    expiry: login.expiry,
+    refreshToken: login.refreshToken,
+    generation: 1,
+  };
+}
+
+/** A client on another login of the same user: a second view of the data, to compare with. */
+export function otherView(served: ServedEmulator): Monzo {
+  const other = served.emulator.addClient({ redirectUris: ["http://127.0.0.1/cb"] });
+  const tokens = served.emulator.login({ clientId: other.id });
+  return new Monzo(
+    new Authentication({
+      ...served.options({ clientId: other.id, clientSecret: other.secret }),
+      accessToken: tokens.accessToken,
+      accessTokenExpiry: tokens.expiry,
+    }),
+  );
 }

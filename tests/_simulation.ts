@@ -33,6 +33,7 @@ import {
 import { BunFileStorage } from "../src/handlers/bun_file.ts";
 import { type DenoKvLike, DenoKvStorage } from "../src/handlers/deno_kv.ts";
 import { MonzoEmulator } from "../src/testing/mod.ts";
+import { storedLogin } from "./_emulator.ts";
 import { isDropped } from "../src/testing/faults.ts";
 import { serveHandler } from "../src/testing/serve.ts";
 import { bun, deno, seeded, sleep, weighted, within } from "./_reliability.ts";
@@ -789,14 +790,7 @@ export async function runSchedule(
     // the rest are steps of the schedule).
     const login = emulator.login();
     for (const token of [login.accessToken, login.refreshToken!]) sim.secrets.add(token);
-    await (await shared.open()).store({
-      accessToken: login.accessToken,
-      clientId: emulator.client.id,
-      clientSecret: emulator.client.secret,
-      expiry: login.expiry,
-      refreshToken: login.refreshToken,
-      generation: 1,
-    });
+    await (await shared.open()).store(storedLogin(emulator, login));
     sim.lastStored = login.accessToken;
     for (let slot = 0; slot < schedule.skews.length; slot++) slots[slot] = await start(slot);
     sim.received.set(login.accessToken, null); // every instance loaded it

@@ -5,11 +5,10 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { Authentication } from "../src/authentication.ts";
 import { BunFileStorage } from "../src/handlers/bun_file.ts";
-import { Monzo } from "../src/monzo.ts";
+import type { Monzo } from "../src/monzo.ts";
 import { type CliResult, parseCsv, runCli, tempDir } from "./_cli.ts";
-import { type ServedEmulator, startEmulator } from "./_emulator.ts";
+import { otherView, type ServedEmulator, startEmulator, storedLogin } from "./_emulator.ts";
 
 describe("data commands", () => {
   let served: ServedEmulator;
@@ -31,27 +30,13 @@ describe("data commands", () => {
     file = join(dir.path, "credentials.json");
     const tokens = served.emulator.login();
     lifetime = tokens.expiresIn;
-    await new BunFileStorage(file).store({
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      expiry: tokens.expiry,
-      clientId: served.emulator.client.id,
-      clientSecret: served.emulator.client.secret,
-    });
+    await new BunFileStorage(file).store(storedLogin(served.emulator, tokens));
     served.emulator.addTransaction(served.emulator.accounts.current, {
       amount: -1234,
       description: 'Caffè "Nero", Soho\nTill 2',
     });
     // A second view of the same data, on another login of the same user, to compare with.
-    const other = served.emulator.addClient({ redirectUris: ["http://127.0.0.1/cb"] });
-    const otherTokens = served.emulator.login({ clientId: other.id });
-    monzo = new Monzo(
-      new Authentication({
-        ...served.options({ clientId: other.id, clientSecret: other.secret }),
-        accessToken: otherTokens.accessToken,
-        accessTokenExpiry: otherTokens.expiry,
-      }),
-    );
+    monzo = otherView(served);
   });
 
   after(async () => {
@@ -233,17 +218,8 @@ describe("data commands", () => {
   });
 
   test("an ended login reads as a plain sentence with the next step", async () => {
-    const tokens = served.emulator.login();
     const ended = join(dir.path, "ended.json");
-    await new BunFileStorage(ended).store(
-      {
-        accessToken: tokens.accessToken,
-        refreshToken: tokens.refreshToken,
-        expiry: tokens.expiry,
-        clientId: served.emulator.client.id,
-        clientSecret: served.emulator.client.secret,
-      } as Parameters<BunFileStorage["store"]>[0],
-    );
+    await new BunFileStorage(ended).store(storedLogin(served.emulator));
     served.emulator.login(); // a newer login evicts it
     const result = await runCli(["whoami", "--credentials", ended], {
       MONZO_API_URL: served.url,

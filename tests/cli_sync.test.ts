@@ -9,13 +9,12 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { after, before, describe, test } from "node:test";
-import { Authentication } from "../src/authentication.ts";
 import { BunFileStorage } from "../src/handlers/bun_file.ts";
-import { Monzo } from "../src/monzo.ts";
+import type { Monzo } from "../src/monzo.ts";
 import { SqliteSyncStore } from "../src/sync/sqlite_store.ts";
 import type { StoredTransaction } from "../src/sync/types.ts";
 import { type CliProcess, freePort, parseCsv, runCli, startCli, tempDir } from "./_cli.ts";
-import { type ServedEmulator, startEmulator } from "./_emulator.ts";
+import { otherView, type ServedEmulator, startEmulator } from "./_emulator.ts";
 import { availableDrivers, type Connection, openDatabase } from "./fixtures/sqlite_drivers.ts";
 
 const hasSqlite = (await availableDrivers()).includes("node:sqlite");
@@ -159,15 +158,7 @@ describe("sync: login --backfill, then sync", { skip: !hasSqlite }, () => {
     credentials = join(dir.path, "credentials.json");
     dbPath = join(dir.path, "monzo.sqlite");
     env = { MONZO_API_URL: served.url };
-    const other = served.emulator.addClient({ redirectUris: ["http://127.0.0.1/cb"] });
-    const tokens = served.emulator.login({ clientId: other.id });
-    truth = new Monzo(
-      new Authentication({
-        ...served.options({ clientId: other.id, clientSecret: other.secret }),
-        accessToken: tokens.accessToken,
-        accessTokenExpiry: tokens.expiry,
-      }),
-    );
+    truth = otherView(served);
     // A hotel hold: stored pending by the back-fill, settled for more before the next sync.
     pending = served.emulator.addTransaction(served.emulator.accounts.current, {
       amount: -10000,

@@ -12,7 +12,7 @@ import process from "node:process";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { BunFileStorage } from "../src/handlers/bun_file.ts";
-import { startEmulator } from "./_emulator.ts";
+import { startEmulator, storedLogin } from "./_emulator.ts";
 
 const DENO = "node_modules/.bin/deno";
 
@@ -43,16 +43,9 @@ test("the README's quick start runs from a clean directory on the CLI's saved lo
   const served = await startEmulator();
   const home = await mkdtemp(join(tmpdir(), "monzo-readme-"));
   try {
-    const tokens = served.emulator.login();
     await mkdir(join(home, ".config", "monzo-api"), { recursive: true });
     await new BunFileStorage(join(home, ".config", "monzo-api", "credentials.json")).store(
-      {
-        accessToken: tokens.accessToken,
-        refreshToken: tokens.refreshToken,
-        expiry: tokens.expiry,
-        clientId: served.emulator.client.id,
-        clientSecret: served.emulator.client.secret,
-      } as Parameters<BunFileStorage["store"]>[0],
+      storedLogin(served.emulator),
     );
     await writeFile(join(home, "quickstart.ts"), code);
     await writeFile(join(home, "deno.json"), denoJson());

@@ -19,6 +19,7 @@ import process from "node:process";
 import { describe, test } from "node:test";
 import type { Credentials } from "../mod.ts";
 import { MonzoEmulator } from "../src/testing/mod.ts";
+import { storedLogin } from "./_emulator.ts";
 import { seeded, sleep, weighted, within } from "./_reliability.ts";
 import { denoKv, envInt } from "./_simulation.ts";
 import { openStorage } from "./fixtures/handlers_common.ts";
@@ -201,14 +202,7 @@ async function runSchedule(schedule: Schedule): Promise<string[]> {
 
   try {
     const login = emulator.login();
-    await parent.storage.store({
-      accessToken: login.accessToken,
-      clientId: emulator.client.id,
-      clientSecret: emulator.client.secret,
-      expiry: login.expiry,
-      refreshToken: login.refreshToken,
-      generation: 1,
-    });
+    await parent.storage.store(storedLogin(emulator, login));
     for (let i = 0; i < schedule.skews.length; i++) slots[i] = spawnSlot(i);
     await within(30_000, "children ready", Promise.all(slots.map((s) => s.sim.ready)));
 

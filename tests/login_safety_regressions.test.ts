@@ -22,7 +22,7 @@ import {
 import { BunFileStorage } from "../src/handlers/bun_file.ts";
 import { type DenoKvLike, DenoKvStorage } from "../src/handlers/deno_kv.ts";
 import type { MonzoEmulator } from "../src/testing/mod.ts";
-import { startEmulator } from "./_emulator.ts";
+import { startEmulator, storedLogin } from "./_emulator.ts";
 import { outcome, sleep, within } from "./_reliability.ts";
 import { deadPid, openStorage, tempDir } from "./fixtures/handlers_common.ts";
 import {
@@ -52,14 +52,7 @@ async function setup(lifetime = LIFETIME_S) {
   const served = await startEmulator({ accessTokenLifetimeSeconds: lifetime });
   const { emulator } = served;
   const login = emulator.login();
-  const first: Credentials = {
-    accessToken: login.accessToken,
-    clientId: emulator.client.id,
-    clientSecret: emulator.client.secret,
-    expiry: login.expiry,
-    refreshToken: login.refreshToken,
-    generation: 1,
-  };
+  const first = storedLogin(emulator, login);
   return {
     served,
     emulator,
@@ -131,6 +124,20 @@ function scripted(inner: Storage, script: (n: number) => Promise<void> | void): 
   }
   if (inner.acquireLease) handler.acquireLease = (ttlMs) => inner.acquireLease!(ttlMs);
   return handler;
+}
+
+/** `shared`, seen by an instance whose heartbeat never gets through (as good as paused). */
+function heartbeatLost(shared: MemoryStorage): Storage {
+  return {
+    store: (credentials: Credentials) => shared.store(credentials),
+    fetch: () => shared.fetch(),
+    storeIf: (credentials: Credentials, expected: number | null) =>
+      shared.storeIf(credentials, expected),
+    acquireLease: async (ttlMs: number) => {
+      const lease = await shared.acquireLease(ttlMs);
+      return lease && { release: () => lease.release(), renew: () => new Promise(() => {}) };
+    },
+  } as Storage;
 }
 
 describe("login safety: the eleven reproduced defects of issue 8", () => {
@@ -305,16 +312,7 @@ describe("login safety: the eleven reproduced defects of issue 8", () => {
       const shared = new MemoryStorage(world.first);
       // A's heartbeat never gets through (A is as good as paused): its lease runs out while
       // the answer to its code exchange is late. Monzo issued A's login first.
-      const a = await Authentication.fromStorage({
-        store: (credentials: Credentials) => shared.store(credentials),
-        fetch: () => shared.fetch(),
-        storeIf: (credentials: Credentials, expected: number | null) =>
-          shared.storeIf(credentials, expected),
-        acquireLease: async (ttlMs: number) => {
-          const lease = await shared.acquireLease(ttlMs);
-          return lease && { release: () => lease.release(), renew: () => new Promise(() => {}) };
-        },
-      } as Storage, world.options());
+      const a = await Authentication.fromStorage(heartbeatLost(shared), world.options());
       const b = await Authentication.fromStorage(shared, world.options());
       world.emulator.injectFault({ path: "/oauth2/token", after: true, delayMs: 900 });
       const first = outcome(() =>
@@ -439,16 +437,7 @@ describe("login safety: the eleven reproduced defects of issue 8", () => {
       const shared = new MemoryStorage(world.first);
       // A's heartbeat never gets through (A is as good as paused), so its lease runs out
       // while its revoke is slow; B takes the lease over and rotates the login meanwhile.
-      const a = await Authentication.fromStorage({
-        store: (credentials: Credentials) => shared.store(credentials),
-        fetch: () => shared.fetch(),
-        storeIf: (credentials: Credentials, expected: number | null) =>
-          shared.storeIf(credentials, expected),
-        acquireLease: async (ttlMs: number) => {
-          const lease = await shared.acquireLease(ttlMs);
-          return lease && { release: () => lease.release(), renew: () => new Promise(() => {}) };
-        },
-      } as Storage, world.options());
+      const a = await Authentication.fromStorage(heartbeatLost(shared), world.options());
       const b = await Authentication.fromStorage(shared, world.options());
       world.emulator.injectFault({ path: "/oauth2/logout", delayMs: 900 });
       const logout = outcome(() => a.logout());
