@@ -120,6 +120,32 @@ for (const subject of subjects) {
     db?.close();
   });
 
+  test(`${subject.name}: a step from a cursor the store no longer holds is refused, nothing written`, async () => {
+    const { store, db } = await subject.open(() => T1);
+    const coffee = transaction(1);
+    const hold = transaction(9);
+    await store.apply(result({ added: [coffee], cursor: "c1", previousCursor: null }));
+    await store.apply(
+      result({ added: [{ ...hold, amount: -6500 }], cursor: "c2", previousCursor: "c1" }),
+    );
+    const before = await snapshot(store, db);
+    // A step computed from c1 by another instance, with the hold's older amount.
+    const stale = result({ added: [hold], cursor: "c2'", previousCursor: "c1" });
+    await assert.rejects(
+      store.apply(stale),
+      (error: unknown) => error instanceof MonzoStorageError && error.code === "sync.stale_step",
+    );
+    assert.deepEqual(await snapshot(store, db), before);
+    // Re-applying the step the store holds is still harmless.
+    const again = result({
+      added: [{ ...hold, amount: -6500 }],
+      cursor: "c2",
+      previousCursor: "c1",
+    });
+    assert.deepEqual(await store.apply(again), { added: 0, modified: 0, removed: 0 });
+    db?.close();
+  });
+
   test(`${subject.name}: added → modified → removed, with the changed fields, in the log`, async () => {
     const clock = movable(T1);
     const { store, db } = await subject.open(clock.now);

@@ -3,8 +3,19 @@
 // sweep, removals, webhooks as triggers, 429s, and a seeded model check.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Authentication, Monzo, MonzoArgumentError, type Transaction } from "../mod.ts";
-import { MemorySyncStore, type SyncResult, TransactionSyncer } from "../src/sync/mod.ts";
+import {
+  Authentication,
+  Monzo,
+  MonzoArgumentError,
+  MonzoStorageError,
+  type Transaction,
+} from "../mod.ts";
+import {
+  MemorySyncStore,
+  type SyncResult,
+  type SyncStore,
+  TransactionSyncer,
+} from "../src/sync/mod.ts";
 import type { EmulatorOptions } from "../src/testing/mod.ts";
 import { type ServedEmulator, startEmulator } from "./_emulator.ts";
 
@@ -366,6 +377,56 @@ test("after a gap longer than the re-read window, reading resumes from the tail 
     assert.equal(Date.parse(first.since!), Date.parse(tail.created));
     assert.deepEqual(addedIds(results), [later.id]);
     assert.deepEqual(results.flatMap((r) => r.removed).map((r) => r.id), [tail.id]);
+  });
+});
+
+test("a second instance: a step computed from an older cursor is refused, the newer rows stay, and a syncer goes on from the stored cursor", async () => {
+  await withWorld({}, async (world) => {
+    const { emulator, account } = world;
+    const store = new MemorySyncStore();
+    await syncAll(world, store);
+    const base = await store.cursor(account);
+    const hold = emulator.addTransaction(account, { amount: -5000, amountIsPending: true });
+    emulator.advanceTime(60);
+    // Instance A reads the hold as pending, then pauses before committing...
+    const slow = await world.monzo.transactions.sync(account, { now: world.now, cursor: base });
+    assert.ok(slow.added.some((t) => t.id === hold.id));
+    // ...while instance B commits the hold, then its settlement for more.
+    await syncAll(world, store);
+    emulator.settleTransaction(hold.id, { amount: -6500 });
+    emulator.advanceTime(60);
+    await syncAll(world, store);
+    const newest = await store.cursor(account);
+    await assert.rejects(
+      store.apply(slow),
+      (error: unknown) => error instanceof MonzoStorageError && error.code === "sync.stale_step",
+    );
+    assert.equal((await stored(store, account)).find((t) => t.id === hold.id)!.amount, -6500);
+    assert.equal(await store.cursor(account), newest);
+
+    // A syncer whose step loses the race goes on from the winner's cursor.
+    const late = emulator.addTransaction(account, { amount: -42 });
+    emulator.advanceTime(60);
+    let raced = false;
+    const racing: SyncStore = {
+      cursor: (id) => store.cursor(id),
+      coverage: (id) => store.coverage(id),
+      transactions: (id, query) => store.transactions(id, query),
+      apply: async (result) => {
+        if (!raced) {
+          raced = true;
+          await syncAll(world, store); // the other instance commits first
+        }
+        return await store.apply(result);
+      },
+    };
+    const syncer = new TransactionSyncer(world.monzo, racing, { now: world.now });
+    await syncer.sync(account);
+    await syncer.close();
+    assert.ok(raced);
+    assert.ok((await stored(store, account)).some((t) => t.id === late.id));
+    const since = world.now() - 14 * DAY;
+    assert.deepEqual(ids(await stored(store, account, since)), ids(await truth(world, since)));
   });
 });
 

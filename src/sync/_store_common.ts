@@ -1,7 +1,7 @@
 // What MemorySyncStore and SqliteSyncStore share: checking a SyncResult before anything is
 // written, turning transactions into rows, and the one apply algorithm both run, so that the
 // two stores count and log exactly the same changes.
-import { MonzoArgumentError } from "../errors.ts";
+import { MonzoArgumentError, MonzoStorageError } from "../errors.ts";
 import type { Merchant, Transaction } from "../models.ts";
 import { contentHash, TRACKED_FIELDS, transactionStatus, withMerchantId } from "./fingerprint.ts";
 import type { ApplyCounts, Coverage, StoredTransaction, SyncResult } from "./types.ts";
@@ -122,6 +122,8 @@ export interface Prepared {
   merchants: { id: string; raw: string }[];
   removed: string[];
   cursor: string;
+  /** The cursor the step started from; undefined when the result does not say. */
+  previousCursor: string | null | undefined;
   coverage: string;
 }
 
@@ -129,6 +131,8 @@ export interface Prepared {
 export interface Backend {
   /** The stored row's hash and whether it is marked removed, or undefined. */
   find(id: string): { hash: string; removed: boolean; accountId: string } | undefined;
+  /** The account's stored cursor, or null. */
+  cursor(accountId: string): string | null;
   /** The stored row's raw JSON (called only for a row that exists). */
   raw(id: string): string;
   /** Inserts or updates (un-removing) the row unless it is stored unchanged; true if written. */
@@ -148,6 +152,17 @@ export interface Backend {
 
 /** Runs a checked result against a store; the caller holds the transaction. */
 export function applyPrepared(backend: Backend, prepared: Prepared, at: string): ApplyCounts {
+  const { accountId, previousCursor, cursor } = prepared;
+  if (previousCursor !== undefined) {
+    const stored = backend.cursor(accountId);
+    if (stored !== previousCursor && stored !== cursor) {
+      throw new MonzoStorageError(
+        `Another sync of ${accountId} committed first; this step was computed from an older ` +
+          "cursor and is not applied (nothing was written). Sync again from the stored cursor.",
+        { code: "sync.stale_step" },
+      );
+    }
+  }
   const counts: ApplyCounts = { added: 0, modified: 0, removed: 0 };
   for (const row of prepared.rows) {
     const before = backend.find(row.id);
@@ -200,6 +215,12 @@ export function prepareResult(result: SyncResult): Prepared {
   const modified = checkArray(value.modified, "result.modified");
   const removed = checkArray(value.removed, "result.removed");
   const cursor = checkString(value.cursor, "result.cursor");
+  const previousCursor = value.previousCursor;
+  if (
+    previousCursor !== undefined && previousCursor !== null && typeof previousCursor !== "string"
+  ) {
+    throw new MonzoArgumentError("result.previousCursor", "must be a string, null or absent");
+  }
   const coverage = checkCoverage(value.coverage, "result.coverage");
   const rows: Row[] = [];
   const merchants = new Map<string, string>();
@@ -237,6 +258,7 @@ export function prepareResult(result: SyncResult): Prepared {
     merchants: [...merchants].map(([id, raw]) => ({ id, raw })),
     removed: removedIds,
     cursor,
+    previousCursor,
     coverage,
   };
 }

@@ -344,6 +344,7 @@ class Step {
       modified: this.#modified,
       removed: this.#removed,
       cursor: encodeCursor(this.#state),
+      previousCursor: this.#o.cursor,
       hasMore,
       coverage: { ...this.#state.c },
       requests: this.#requests,

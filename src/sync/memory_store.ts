@@ -213,6 +213,7 @@ export class MemorySyncStore implements SyncStore {
         return row &&
           { hash: row.hash, removed: row.removed_at !== null, accountId: row.account_id };
       },
+      cursor: (accountId) => this.#state.get(accountId)?.cursor ?? null,
       raw: (id) => rows.get(id)!.raw,
       upsert: (row, at) => {
         const before = rows.get(row.id);

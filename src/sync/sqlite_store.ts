@@ -403,6 +403,11 @@ export class SqliteSyncStore implements SyncStore {
           ? { hash: row.hash, removed: row.removed_at !== null, accountId: row.account_id }
           : undefined;
       },
+      cursor: (accountId) =>
+        this.#get<{ cursor: string }>(
+          "SELECT cursor FROM sync_state WHERE account_id = ?",
+          accountId,
+        )?.cursor ?? null,
       raw: (id) => this.#get<{ raw: string }>("SELECT raw FROM transactions WHERE id = ?", id)!.raw,
       upsert: (row, at) => changed(upsert.run(...COLUMNS.map((c) => row[c]), at, at)),
       remove: (id, at) =>

@@ -1,10 +1,13 @@
 // `TransactionSyncer`: runs `monzo.transactions.sync` step by step into a store, one run per
 // account at a time, and turns webhooks into sooner syncs.
-import { MonzoArgumentError } from "../errors.ts";
+import { MonzoArgumentError, MonzoStorageError } from "../errors.ts";
 import type { Monzo } from "../monzo.ts";
 import type { WebhookEvent } from "../models.ts";
 import { checkNumber } from "../_validate.ts";
 import type { Coverage, SyncOptions, SyncProgress, SyncStore } from "./types.ts";
+
+/** The store's answer to a step computed from a cursor it no longer holds. */
+const STALE = "sync.stale_step";
 
 /**
  * Options of {@link TransactionSyncer}.
@@ -81,8 +84,10 @@ export interface SyncSummary {
  * Keeps a {@link SyncStore} in step with Monzo: `syncAll()` right after a login back-fills the
  * whole history inside Monzo's 5-minute window (oldest first) and later runs fetch every
  * change; each step is committed with its cursor, so a crash or an abort loses nothing and a
- * rerun goes on where the last commit stopped. Runs of one account never overlap. Webhooks
- * are triggers only: `notify(event)` schedules a sync of the event's account.
+ * rerun goes on where the last commit stopped. Runs of one account never overlap in one
+ * syncer; when another process commits first, the store refuses the stale step and the run
+ * goes on from the stored cursor. Webhooks are triggers only: `notify(event)` schedules a
+ * sync of the event's account.
  *
  * @example
  * ```ts
@@ -278,9 +283,19 @@ export class TransactionSyncer {
       coverage: { from: null, complete: false },
     };
     let cursor = await this.#store.cursor(accountId);
-    for (;;) {
+    for (let stale = 0;;) {
       const result = await this.#monzo.transactions.sync(accountId, { ...options, cursor, signal });
-      const counts = await this.#store.apply(result);
+      let counts;
+      try {
+        counts = await this.#store.apply(result);
+      } catch (error) {
+        // Another process committed a step of this account first: go on from its cursor.
+        if (!(error instanceof MonzoStorageError && error.code === STALE) || ++stale > 3) {
+          throw error;
+        }
+        cursor = await this.#store.cursor(accountId);
+        continue;
+      }
       summary.added += counts.added;
       summary.modified += counts.modified;
       summary.removed += counts.removed;

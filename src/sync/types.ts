@@ -101,6 +101,12 @@ export interface SyncResult {
   removed: { id: string; accountId: string }[];
   /** Opaque; pass it to the next call. Store it in the same transaction as the rows. */
   cursor: string;
+  /**
+   * The cursor this step started from (null: from scratch). A store applies the result only
+   * while it still holds that cursor (or already holds `cursor`: a re-apply), so that a
+   * step computed before another run committed never overwrites newer rows.
+   */
+  previousCursor?: string | null;
   /** True when there is more to read now: call again with `cursor`. */
   hasMore: boolean;
   /** How far back the copy reaches. */
@@ -251,7 +257,11 @@ export interface StoredTransaction {
 export interface SyncStore {
   /** The cursor stored with the account's rows, or null. */
   cursor(accountId: string): Promise<string | null>;
-  /** Applies a result and stores its cursor and coverage, all or nothing. */
+  /**
+   * Applies a result and stores its cursor and coverage, all or nothing; refuses (with a
+   * `MonzoStorageError` of code `sync.stale_step`) a result whose `previousCursor` is not the
+   * stored cursor, unless the stored one is already its `cursor`.
+   */
   apply(result: SyncResult): Promise<ApplyCounts>;
   /** The stored coverage of an account, or null. */
   coverage(accountId: string): Promise<Coverage | null>;
