@@ -80,7 +80,8 @@ export async function openStore(
 function explained(store: Store, path: string): Store {
   const wrap = <T>(promise: Promise<T>): Promise<T> =>
     promise.catch((error) => {
-      if (!(error instanceof MonzoStorageError)) throw error;
+      // A stale step is the syncer's to handle (it goes on from the stored cursor).
+      if (!(error instanceof MonzoStorageError) || error.code === "sync.stale_step") throw error;
       throw new CliError(`${printable(path)}: ${error.message}`);
     });
   return {
