@@ -477,6 +477,31 @@ test("five duplicate or out-of-order webhooks give one row and one sync", async 
   });
 });
 
+test("webhooks for accounts the syncer never synced schedule nothing (a flood of made-up ids)", async () => {
+  await withWorld({}, async (world) => {
+    const { emulator, account } = world;
+    const syncer = new TransactionSyncer(world.monzo, new MemorySyncStore(), {
+      now: world.now,
+      debounceMs: 10,
+    });
+    try {
+      const event = (accountId: string) => ({
+        type: "transaction.created" as const,
+        data: { id: "tx_1", account_id: accountId } as unknown as Transaction,
+      });
+      const start = emulator.counters.requests;
+      assert.equal(syncer.notify(event(account)), false, "not synced yet");
+      for (let i = 0; i < 1000; i++) assert.equal(syncer.notify(event(`acc_${i}`)), false);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(emulator.counters.requests, start);
+      await syncer.sync(account);
+      assert.equal(syncer.notify(event(account)), true);
+    } finally {
+      await syncer.close();
+    }
+  });
+});
+
 test("429 with Retry-After during the back-fill halves the concurrency and is honoured before the deadline", async () => {
   await withWorld({ historyDays: 3 * 365 }, async (world) => {
     const { emulator } = world;

@@ -111,6 +111,8 @@ export class TransactionSyncer {
   readonly #running = new Map<string, Promise<SyncSummary>>();
   readonly #queued = new Map<string, Promise<SyncSummary>>();
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The accounts this syncer has synced: the only ones a webhook may trigger. */
+  readonly #known = new Set<string>();
   #closed = false;
 
   /**
@@ -221,7 +223,8 @@ export class TransactionSyncer {
   /**
    * Takes a webhook event as a reason to sync its account soon (after `debounceMs`; events in
    * between share the sync). The event's content is never stored as it is: the sync reads
-   * the truth, so duplicate, late or forged events change nothing.
+   * the truth, so duplicate, late or forged events change nothing. Only accounts this syncer
+   * has synced are taken (a flood of made-up account ids schedules nothing).
    *
    * @example
    * ```ts
@@ -233,12 +236,12 @@ export class TransactionSyncer {
    * ```
    *
    * @param event A parsed webhook event.
-   * @returns True when a sync was scheduled.
+   * @returns True when a sync was scheduled; false for other events and unknown accounts.
    */
   notify(event: WebhookEvent): boolean {
     if (this.#closed || event?.type !== "transaction.created") return false;
     const accountId = (event.data as { account_id?: unknown } | null)?.account_id;
-    if (typeof accountId !== "string" || !accountId) return false;
+    if (typeof accountId !== "string" || !this.#known.has(accountId)) return false;
     clearTimeout(this.#timers.get(accountId));
     const timer = setTimeout(() => {
       this.#timers.delete(accountId);
@@ -266,6 +269,7 @@ export class TransactionSyncer {
   }
 
   #start(accountId: string, signal: AbortSignal | undefined): Promise<SyncSummary> {
+    this.#known.add(accountId);
     const run = this.#run(accountId, signal).finally(() => this.#running.delete(accountId));
     this.#running.set(accountId, run);
     return run;
